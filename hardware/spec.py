@@ -73,6 +73,9 @@ class ModelSpec:
     moe_intermediate_size: int = 0
     shared_expert_intermediate_size: int = 0
     params_experts: int = 0                 # routed expert weights in all layers (for MoE)
+    max_position_embeddings: int | None = None
+    quant_method: str | None = None         # pre-quantized checkpoint: 'gptq' | 'awq' | 'bnb' | ...
+    quant_bits: int | None = None
     notes: tuple[str, ...] = ()
 
     @classmethod
@@ -199,6 +202,11 @@ def spec_from_config(config: dict[str, Any]) -> ModelSpec:
             linear_shapes[name] = shape
             linear_layers.setdefault(name, []).append(li)
 
+    qc = config.get("quantization_config") or cfg.get("quantization_config") or {}
+    qm = str(qc.get("quant_method") or "").lower() or None
+    if qm == "bitsandbytes":
+        qm = "bnb"
+    qbits = qc.get("bits") or (4 if qc.get("load_in_4bit") else 8 if qc.get("load_in_8bit") else None)
     emb = vocab * h
     lm_head = 0 if tied else vocab * h
     total = emb + sum(per_layer) + h + lm_head
@@ -213,6 +221,8 @@ def spec_from_config(config: dict[str, Any]) -> ModelSpec:
         linear_layers={k: tuple(v) for k, v in linear_layers.items()},
         num_experts=n_exp, experts_per_token=topk, moe_intermediate_size=moe_i,
         shared_expert_intermediate_size=shared_i, params_experts=experts_total,
+        max_position_embeddings=cfg.get("max_position_embeddings"),
+        quant_method=qm, quant_bits=int(qbits) if qbits else None,
         notes=tuple(notes),
     )
 

@@ -1,0 +1,116 @@
+"""Which combinations a device can run, and the ms-swift flag spellings the planner accepts. Pure.
+
+Each rule returns None when the combination is fine, or one line naming what is refused, why,
+and the nearest valid alternative (the planner applies that alternative and keeps the line).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .machine import HardwareProfile
+
+# ms-swift names across versions → our one name (2.x sft_type, 3.x train_type, 4.x tuner_type).
+ALIASES = {"sft_type": "train_type", "tuner_type": "train_type", "dtype": "torch_dtype",
+           "batch_size": "per_device_train_batch_size", "lora_r": "lora_rank",
+           "max_model_len": "max_length", "total_batch_size": "global_batch_size",
+           "nproc_per_node": "nproc_per_node", "NPROC_PER_NODE": "nproc_per_node",
+           "attn_implementation": "attn_impl", "rlhf_type": "rlhf_type",
+           "quantization_bit": "quant_bits", "optimizer": "optim"}
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"0", "false", "no", "n", "off", "none", ""}
+BOOL_FLAGS = {"gradient_checkpointing", "bnb_4bit_use_double_quant", "padding_free", "fsdp"}
+INT_FLAGS = {"per_device_train_batch_size", "gradient_accumulation_steps", "max_length",
+             "quant_bits", "lora_rank", "lora_alpha", "global_batch_size", "nproc_per_node",
+             "max_new_tokens", "max_batch_size"}
+DEEPSPEED = ("zero0", "zero1", "zero2", "zero2_offload", "zero3", "zero3_offload")
+
+
+def normalize_wishes(wishes: dict[str, Any] | None) -> dict[str, Any]:
+    """Canonical names, dash/underscore spellings, string booleans and numbers; drop None."""
+    out: dict[str, Any] = {}
+    for key, val in (wishes or {}).items():
+        if val is None:
+            continue
+        k = str(key).lstrip("-").replace("-", "_")
+        k = ALIASES.get(k, k)
+        if k in BOOL_FLAGS and isinstance(val, str):
+            low = val.strip().lower()
+            val = True if low in _TRUE else False if low in _FALSE else val
+        elif k in INT_FLAGS and isinstance(val, str) and val.strip().lstrip("-").isdigit():
+            val = int(val)
+        if k == "train_type" and isinstance(val, str):
+            val = val.lower()
+        if k == "torch_dtype" and isinstance(val, str):
+            val = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32",
+                   "half": "float16", "float": "float32"}.get(val.lower(), val.lower())
+        if k == "infer_backend" and val == "transformers":
+            val = "pt"                     # 4.x spelling of the same backend
+        if k == "deepspeed" and isinstance(val, str):
+            v = val.lower().replace("default-", "")
+            val = None if v in ("", "none", "zero0", "false") else v
+            if val is None:
+                continue
+        out[k] = val
+    return out
+
+
+def bnb_supported(kind: str) -> bool:
+    # bitsandbytes ≥ 0.45 has CUDA and CPU backends (CPU is slow but works, see cpu_findings);
+    # no Ascend or Apple backend we can rely on.
+    return kind in ("cuda", "cpu")
+
+
+def refuse_vllm(profile: HardwareProfile) -> str | None:
+    if profile.accelerator != "cuda":
+        return (f"refused --infer_backend vllm: vLLM needs an NVIDIA GPU (this is "
+                f"{profile.accelerator}); using --infer_backend pt")
+    return None
+
+
+def refuse_deepspeed(profile: HardwareProfile, ds: str) -> str | None:
+    if profile.accelerator in ("mps", "cpu"):
+        alt = "DDP over gloo (torchrun)" if profile.accelerator == "cpu" else "no DeepSpeed"
+        return (f"refused --deepspeed {ds}: DeepSpeed does not run on {profile.accelerator}; "
+                f"using {alt}")
+    if ds not in DEEPSPEED:
+        return f"refused --deepspeed {ds}: not one of {', '.join(DEEPSPEED)}; using none"
+    return None
+
+
+def refuse_quant(profile: HardwareProfile, method: str) -> str | None:
+    kind = profile.accelerator
+    if method in ("gptq", "awq") and kind != "cuda":
+        return (f"refused a {method.upper()} base on {kind}: its kernels need CUDA; use the "
+                f"unquantized base (LoRA) instead")
+    if method == "bnb" and not bnb_supported(kind):
+        return (f"refused bitsandbytes quantization on {kind}: no bitsandbytes backend there; "
+                f"using LoRA on the 16-bit base")
+    return None
+
+
+def refuse_flash(profile: HardwareProfile, engines_known: bool) -> str | None:
+    cc = [d.compute_capability for d in profile.devices]
+    if profile.accelerator != "cuda" or not cc or any(c is None or float(c) < 8.0 for c in cc):
+        return "refused --attn_impl flash_attn: FlashAttention-2 needs an Ampere+ NVIDIA GPU; using sdpa"
+    if engines_known and not profile.engines.get("flash-attn"):
+        return "--attn_impl flash_attn: flash-attn is not installed here; using sdpa (pip install flash-attn)"
+    return None
+
+
+def training_dtype(profile: HardwareProfile, wish: str | None) -> tuple[str, str | None]:
+    """(dtype, note). bf16 where supported, else fp16; fp32 on CPU (a warning, never a refusal)."""
+    kind = profile.accelerator
+    if kind == "cpu":
+        if wish and wish != "float32":
+            return "float32", f"--torch_dtype {wish} on CPU runs in float32 (CPU training is fp32 here)"
+        return "float32", None
+    if wish in (None, "auto"):
+        if profile.bf16:
+            return "bfloat16", None
+        return ("float16" if kind != "mps" else "float32"), (
+            f"{profile.name}: no bfloat16 support; using "
+            f"{'float16' if kind != 'mps' else 'float32'}")
+    if wish == "bfloat16" and not profile.bf16:
+        alt = "float16" if kind != "mps" else "float32"
+        return alt, f"--torch_dtype bfloat16 is not supported on {profile.name}; using {alt}"
+    return wish, None
