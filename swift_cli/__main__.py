@@ -1,0 +1,4 @@
+"""`python -m swift_cli` == `swift`."""
+from swift_cli.app import main
+
+main()

@@ -1,0 +1,68 @@
+"""The `swift` entry point: a typer app that dispatches to one module per command.
+
+Options of each command are parsed by our own ms-swift compatible parser (several values per flag,
+aliases, `--config` recipes), so typer only routes the subcommand and prints the command list.
+Command modules are imported when their command runs, which keeps `swift --help` free of torch.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from swift_cli.errors import report
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module under swift_cli.commands, one-line help)
+    "sft": ("sft", "Supervised fine-tuning (full / LoRA / DoRA / QLoRA) on chat data"),
+    "pt": ("pt", "Continued pre-training on raw text, packed"),
+    "infer": ("infer", "Answer a query, chat, or answer a dataset with a model or adapter"),
+    "plan": ("plan", "Memory estimate and the flags that fit, before you launch"),
+    "doctor": ("doctor", "Check python, torch, drivers, disk, engines and hub reachability"),
+    "validate-dataset": ("validate_dataset", "List every bad row of a dataset file with its line number"),
+    "tiny-model": ("tiny_model", "Build the built-in tiny model (offline), for demos and tests"),
+    "demo": ("demo", "The main job on the built-in tiny model: build, fine-tune, show before/after"),
+}
+
+app = typer.Typer(
+    name="swift",
+    help="yichui (一锤定音): fine-tune, quantize and serve LLMs. ms-swift compatible flags.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register(name: str, module: str, help_text: str) -> None:
+    @app.command(name, help=help_text, add_help_option=False,
+                 context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                                   "allow_interspersed_args": False})
+    def _command(ctx: typer.Context) -> None:
+        mod = importlib.import_module(f"swift_cli.commands.{module}")
+        code = run_command(mod.main, list(ctx.args), prog=f"swift {name}")
+        raise typer.Exit(code)
+
+
+for _name, (_module, _help) in COMMANDS.items():
+    _register(_name, _module, _help)
+
+
+def run_command(fn, argv: list[str], prog: str) -> int:
+    """Run a command body; every exception becomes one line on stderr and an exit code."""
+    try:
+        result = fn(argv, prog=prog)
+        return int(result or 0)
+    except SystemExit as exc:  # commands may exit on purpose (e.g. --help)
+        return int(exc.code or 0) if isinstance(exc.code, int) else 0
+    except BaseException as exc:  # noqa: BLE001 - the single boundary where errors become messages
+        return report(exc)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="swift")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

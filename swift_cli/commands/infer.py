@@ -1,0 +1,63 @@
+"""`swift infer`: one answer (--query), a chat (terminal or piped stdin), or a dataset (--val_dataset)."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from swift_cli.commands._common import parse
+from swift_cli.options.groups import GenerationArgs, InferArgs, ModelArgs
+
+SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
+
+
+@dataclass(frozen=True)
+class InferConfig:
+    model: ModelArgs
+    generation: GenerationArgs
+    infer: InferArgs
+
+
+def main(argv: list[str], prog: str = "swift infer") -> int:
+    _, cfg = parse(InferConfig, argv, prog, SUMMARY)
+    from swift_cli.engine.generate import ChatModel, GenParams
+
+    chat = ChatModel(cfg.model)
+    params = GenParams.from_args(cfg.generation, cfg.infer.seed)
+    if cfg.infer.query is not None:
+        text, _, _ = chat.generate([{"role": "user", "content": cfg.infer.query}], params)
+        print(text)
+        return 0
+    if cfg.infer.val_dataset:
+        from swift_cli.engine.batch_infer import answer_datasets
+
+        return answer_datasets(chat, params, cfg.infer.val_dataset, cfg.infer.result_path)
+    return _chat_loop(chat, params, cfg.infer.max_length)
+
+
+def _chat_loop(chat, params, max_length: int) -> int:
+    """Multi-turn chat; works on a terminal and with piped stdin (exit 0 at end of input)."""
+    interactive = sys.stdin.isatty()
+    history: list[dict] = []
+    if interactive:
+        print("chat: /clear resets the history, /exit quits")
+    while True:
+        if interactive:
+            print("<<< ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        query = line.strip()
+        if not query:
+            continue
+        if query in ("/exit", "/quit", "exit"):
+            return 0
+        if query == "/clear":
+            history = []
+            continue
+        history.append({"role": "user", "content": query})
+        text, prompt_len, _ = chat.generate(history, params)
+        print(f">>> {text}" if interactive else text, flush=True)
+        history.append({"role": "assistant", "content": text})
+        while prompt_len > max_length and len(history) > 2:  # keep history within max_length
+            history = history[2:]
+            prompt_len = int(prompt_len * 0.5)

@@ -1,0 +1,124 @@
+"""From `--dataset` values to tokenized train/validation sets, with every bad row reported by location."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, truncate
+from swift_cli.engine.data.formats import RowError, to_messages, to_text
+from swift_cli.engine.data.readers import Row
+from swift_cli.engine.data.sources import load_rows
+from swift_cli.errors import UsageError
+
+MAX_LISTED = 10
+
+
+@dataclass
+class Item:
+    """A row in normalised form: messages (sft) or text (pt)."""
+
+    where: str
+    messages: list[dict] | None = None
+    text: str | None = None
+
+
+@dataclass
+class Prepared:
+    """Tokenized splits plus what happened on the way (for logs and the planner)."""
+
+    train: list[Encoded]
+    val: list[Encoded]
+    dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def length_stats(self) -> dict:
+        lengths = sorted(len(e.input_ids) for e in self.train) or [0]
+        return {"rows": len(self.train), "mean_tokens": sum(lengths) / len(lengths), "max_tokens": lengths[-1],
+                "p95_tokens": lengths[int(0.95 * (len(lengths) - 1))]}
+
+
+def normalise(rows: list[Row], task: str, system: str | None) -> tuple[list[Item], list[str]]:
+    """Rows -> Items; problems as `file:line: reason`, one per bad row."""
+    items, problems = [], []
+    for row in rows:
+        try:
+            if task == "pt":
+                items.append(Item(row.where, text=to_text(row.data)))
+            else:
+                msgs = to_messages(row.data)
+                if system and msgs[0]["role"] != "system":
+                    msgs = [{"role": "system", "content": system}] + msgs
+                items.append(Item(row.where, messages=msgs))
+        except RowError as exc:
+            problems.append(f"{row.where}: {exc}")
+    return items, problems
+
+
+def collect(specs: list[str], task: str, *, model_name: list[str], model_author: list[str], seed: int,
+            system: str | None = None, use_hf: bool = False) -> tuple[list[Item], list[str]]:
+    """Read and normalise every dataset; returns the good items and every problem found."""
+    items: list[Item] = []
+    problems: list[str] = []
+    for i, spec in enumerate(specs):
+        rows = load_rows(spec, model_name=model_name, model_author=model_author, seed=seed + i, use_hf=use_hf,
+                         problems=problems)
+        good, bad = normalise(rows, task, system)
+        items += good
+        problems += bad
+    return items, problems
+
+
+def raise_problems(problems: list[str], what: str) -> None:
+    """One line per bad row (up to a limit) on stderr, then a UsageError."""
+    if not problems:
+        return
+    import sys
+
+    for line in problems[:MAX_LISTED]:
+        print(f"error: {line}", file=sys.stderr)
+    more = f" ({len(problems) - MAX_LISTED} not shown)" if len(problems) > MAX_LISTED else ""
+    raise UsageError(f"{what}: {len(problems)} bad row(s){more}; `swift validate-dataset FILE` lists them all")
+
+
+def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str) -> tuple[list[Encoded], int, int]:
+    """Encode items; returns (kept, dropped count, shortest prompt among dropped rows)."""
+    kept, dropped, shortest_dropped = [], 0, 0
+    for item in items:
+        enc = encode_text(tokenizer, item.text) if item.text is not None else encode_messages(tokenizer, item.messages)
+        out = enc if item.text is not None else truncate(enc, max_length, strategy)
+        if out is None:
+            dropped += 1
+            first_label = next((i for i, t in enumerate(enc.labels) if t != -100), len(enc.labels))
+            shortest_dropped = first_label if not shortest_dropped else min(shortest_dropped, first_label)
+        else:
+            kept.append(out)
+    return kept, dropped, shortest_dropped
+
+
+def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf: bool) -> Prepared:
+    """The whole data path for a training command; raises UsageError on any bad or empty input."""
+    items, problems = collect(data.dataset, task, model_name=data.model_name, model_author=data.model_author,
+                              seed=seed, system=system, use_hf=use_hf)
+    val_items, val_problems = collect(data.val_dataset, task, model_name=data.model_name,
+                                      model_author=data.model_author, seed=seed, system=system, use_hf=use_hf)
+    raise_problems(problems + val_problems, "--dataset")
+    if not items:
+        raise UsageError("--dataset: no usable rows")
+    rng = random.Random(seed)
+    if data.dataset_shuffle:
+        rng.shuffle(items)
+    if not val_items and data.split_dataset_ratio > 0:
+        n_val = max(1, int(round(len(items) * data.split_dataset_ratio)))
+        if n_val >= len(items):
+            raise UsageError(f"--split_dataset_ratio {data.split_dataset_ratio} leaves no training rows")
+        val_items, items = items[:n_val], items[n_val:]
+    train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy)
+    val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy)
+    if not train:
+        raise UsageError(f"--max_length {data.max_length}: every row is longer (with truncation_strategy "
+                         f"{data.truncation_strategy}); the shortest prompt alone is {shortest} tokens")
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} of {len(items)} rows dropped: longer than --max_length {data.max_length} "
+                     f"(--truncation_strategy {data.truncation_strategy})")
+    return Prepared(train, val, dropped, notes)

@@ -1,0 +1,81 @@
+"""Tokenize conversations with the chat template; the loss sees only assistant tokens.
+
+The assistant spans are found by rendering the conversation turn by turn: for assistant turn k,
+render(messages[:k], add_generation_prompt=True) is the prompt and render(messages[:k+1]) the prompt
+plus the answer, so the answer's text is the difference. This works for any template, with or
+without `{% generation %}` tags; a template for which the renders are not prefixes of each other
+(e.g. one that rewrites earlier turns) is refused with a message naming it.
+
+Truncation policy (--truncation_strategy): rows longer than --max_length are dropped (`delete`,
+ms-swift's default), cut from the start (`left`, keeps the latest turns) or from the end (`right`).
+A row whose answer tokens would all be cut is dropped whatever the policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swift_cli.errors import UsageError
+
+IGNORE = -100
+
+
+@dataclass
+class Encoded:
+    input_ids: list[int]
+    labels: list[int]
+
+
+def _render(tokenizer, messages, generation_prompt: bool) -> str:
+    if not messages:
+        return ""
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation_prompt)
+
+
+def _tokens(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+
+
+def encode_messages(tokenizer, messages: list[dict]) -> Encoded:
+    """Token ids and labels (-100 outside assistant answers) for one conversation."""
+    ids: list[int] = []
+    labels: list[int] = []
+    done = ""
+    for k, msg in enumerate(messages):
+        if msg["role"] != "assistant":
+            continue
+        prompt = _render(tokenizer, messages[:k], True)
+        full = _render(tokenizer, messages[: k + 1], False)
+        if not (prompt.startswith(done) and full.startswith(prompt)):
+            raise UsageError("the chat template re-renders earlier turns differently as the conversation grows, so "
+                             "assistant tokens cannot be located; pass --template chatml (or another) to override")
+        head = _tokens(tokenizer, prompt[len(done):])
+        answer = _tokens(tokenizer, full[len(prompt):])
+        ids += head + answer
+        labels += [IGNORE] * len(head) + answer
+        done = full
+    return Encoded(ids, labels)
+
+
+def truncate(enc: Encoded, max_length: int, strategy: str) -> Encoded | None:
+    """Apply the truncation policy; None when the row must be dropped."""
+    if len(enc.input_ids) > max_length:
+        if strategy == "delete":
+            return None
+        cut = slice(-max_length, None) if strategy == "left" else slice(0, max_length)
+        enc = Encoded(enc.input_ids[cut], enc.labels[cut])
+    if all(label == IGNORE for label in enc.labels):
+        return None
+    return enc
+
+
+def encode_text(tokenizer, text: str) -> Encoded:
+    """Pre-training: every token is a label; the eos token closes the document."""
+    ids = _tokens(tokenizer, text)
+    if tokenizer.eos_token_id is not None:
+        ids.append(tokenizer.eos_token_id)
+    return Encoded(ids, list(ids))
+
+
+def prompt_ids(tokenizer, messages: list[dict]) -> list[int]:
+    """Tokens of a conversation up to the assistant's turn (for generation)."""
+    return _tokens(tokenizer, _render(tokenizer, messages, True))

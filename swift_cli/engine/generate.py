@@ -1,0 +1,114 @@
+"""A loaded model (+ adapters) that answers chat messages with transformers' generate."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from swift_cli.engine import models
+from swift_cli.engine.data.encode import prompt_ids
+from swift_cli.errors import UsageError
+
+BASE = "__base__"  # adapter name meaning "no adapter"
+
+
+@dataclass
+class GenParams:
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 50
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    @classmethod
+    def from_args(cls, gen, seed=None) -> "GenParams":
+        return cls(gen.max_new_tokens, gen.temperature, gen.top_p, gen.top_k, gen.repetition_penalty,
+                   tuple(gen.stop), seed)
+
+
+def resolve_for_inference(model_args) -> tuple[str, str | None, str | None, str]:
+    """(model, template, system, dtype): flags first, then the adapter's run args.json (ms-swift behaviour)."""
+    adapters = models.parse_adapters(model_args.adapters)
+    run_args = models.run_args_for(next(iter(adapters.values()))) if adapters else {}
+    model = model_args.model or run_args.get("model_dir") or run_args.get("model")
+    if not model and adapters:
+        model = models.base_model_of(next(iter(adapters.values())))
+    if not model:
+        raise UsageError("--model is required (or --adapters from a run whose args.json names the model)")
+    template = model_args.template or run_args.get("template")
+    system = model_args.system if model_args.system is not None else run_args.get("system")
+    dtype = model_args.torch_dtype if model_args.torch_dtype != "auto" else run_args.get("torch_dtype", "auto")
+    return model, template, system, dtype
+
+
+class ChatModel:
+    """Base model plus named LoRA adapters (unmerged); pick an adapter per call."""
+
+    def __init__(self, model_args, use_cpu: bool = False):
+        import torch  # noqa: F401
+
+        model, template, self.system, dtype_name = resolve_for_inference(model_args)
+        self.model_dir = models.resolve_model_dir(model, use_hf=model_args.use_hf, revision=model_args.revision,
+                                                  token=model_args.hub_token)
+        self.device = models.pick_device(use_cpu)
+        self.tokenizer = models.load_tokenizer(self.model_dir, template)
+        base = models.load_model(self.model_dir, models.pick_dtype(dtype_name, self.device), self.device,
+                                 model_args.attn_impl)
+        self.adapters = models.parse_adapters(model_args.adapters)
+        self.model = base
+        if self.adapters:
+            from peft import PeftModel
+
+            names = list(self.adapters)
+            self.model = PeftModel.from_pretrained(base, self.adapters[names[0]], adapter_name=names[0])
+            for name in names[1:]:
+                self.model.load_adapter(self.adapters[name], adapter_name=name)
+        self.model.eval()
+
+    def with_system(self, messages: list[dict]) -> list[dict]:
+        if self.system and (not messages or messages[0]["role"] != "system"):
+            return [{"role": "system", "content": self.system}] + messages
+        return messages
+
+    def _kwargs(self, p: GenParams) -> dict:
+        kw = dict(max_new_tokens=p.max_new_tokens, repetition_penalty=p.repetition_penalty,
+                  pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id)
+        if p.temperature > 0:
+            kw.update(do_sample=True, temperature=p.temperature, top_p=p.top_p, top_k=p.top_k)
+        else:
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if p.stop:
+            kw.update(stop_strings=list(p.stop), tokenizer=self.tokenizer)
+        return kw
+
+    def _adapter_scope(self, adapter: str | None):
+        """Activate `adapter` (None: the first loaded; BASE: none) for the duration of a call."""
+        import contextlib
+
+        if not self.adapters:
+            return contextlib.nullcontext()
+        if adapter == BASE:
+            return self.model.disable_adapter()
+        if adapter is not None and adapter not in self.adapters:
+            raise UsageError(f"unknown adapter {adapter!r}; loaded: {', '.join(self.adapters)}")
+        self.model.set_adapter(adapter or next(iter(self.adapters)))
+        return contextlib.nullcontext()
+
+    def generate(self, messages: list[dict], params: GenParams, adapter: str | None = None,
+                 streamer=None) -> tuple[str, int, int]:
+        """(text, prompt tokens, completion tokens) for one conversation."""
+        import torch
+
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        ids = prompt_ids(self.tokenizer, self.with_system(messages))
+        inputs = torch.tensor([ids], device=self.device)
+        with torch.no_grad(), self._adapter_scope(adapter):
+            out = self.model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), streamer=streamer,
+                                      **self._kwargs(params))
+        new = out[0, len(ids):].tolist()
+        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        for s in params.stop:
+            text = text.split(s)[0]
+        return text, len(ids), len(new)

@@ -1,0 +1,175 @@
+"""Find, download and load models, tokenizers, chat templates and adapters."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from swift_cli.errors import FetchError, UsageError
+
+TEMPLATES = {
+    # Our own minimal templates for --template; a model's own template is used when none is named.
+    "chatml": (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    ),
+    "qwen": (
+        "{% if messages[0]['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+        "{% endif %}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    ),
+    "llama3": (
+        "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n"
+        "{{ m['content'] }}<|eot_id|>{% endfor %}"
+        "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+    ),
+    "default": (
+        "{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n\n"
+        "{% elif m['role'] == 'user' %}### Human:\n{{ m['content'] }}\n\n"
+        "{% else %}### Assistant:\n{{ m['content'] }}{{ eos_token }}\n\n{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}### Assistant:\n{% endif %}"
+    ),
+}
+TEMPLATES["qwen2_5"] = TEMPLATES["qwen"]
+TEMPLATES["qwen2"] = TEMPLATES["qwen"]
+
+
+def resolve_model_dir(model: str | None, *, use_hf: bool = False, revision: str | None = None,
+                      token: str | None = None) -> Path:
+    """A local directory for `model`: as given when it exists, else downloaded from the hub."""
+    if not model:
+        raise UsageError("--model is required (a local dir, a ModelScope id, or a HF id with --use_hf true)")
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise UsageError(f"--model {model}: directory has no config.json")
+        return path
+    if model.startswith((".", "/", "~")) or model.count("/") != 1:
+        raise UsageError(f"--model {model}: no such directory (hub ids look like Org/Name)")
+    return download_model(model, use_hf=use_hf, revision=revision, token=token)
+
+
+def download_model(model_id: str, *, use_hf: bool, revision: str | None, token: str | None,
+                   allow_patterns: list[str] | None = None, local_dir: str | None = None) -> Path:
+    """Snapshot-download through huggingface_hub or modelscope; one-line FetchError when it fails."""
+    if use_hf:
+        from huggingface_hub import constants, snapshot_download
+
+        hub, cache = "Hugging Face", constants.HF_HUB_CACHE
+        call = lambda: snapshot_download(model_id, revision=revision, token=token or os.environ.get("HF_TOKEN"),  # noqa: E731
+                                         allow_patterns=allow_patterns, local_dir=local_dir)
+    else:
+        from modelscope.hub.snapshot_download import snapshot_download
+        from modelscope.utils.file_utils import get_modelscope_cache_dir
+
+        hub, cache = "ModelScope", get_modelscope_cache_dir()
+        if token or os.environ.get("MODELSCOPE_API_TOKEN"):
+            from modelscope.hub.api import HubApi
+
+            HubApi().login(token or os.environ["MODELSCOPE_API_TOKEN"])
+        call = lambda: snapshot_download(model_id, revision=revision, allow_patterns=allow_patterns,  # noqa: E731
+                                         local_dir=local_dir)
+    try:
+        return Path(call())
+    except Exception as exc:  # noqa: BLE001 - offline, unknown id, auth: all become one line
+        reason = type(exc).__name__
+        raise FetchError(f"cannot download model {model_id!r} from {hub} ({reason}; offline or unknown id?); "
+                         f"cache dir: {cache}. Pass a local directory or check the network") from None
+
+
+def pick_dtype(requested: str, device: str):
+    """torch dtype for `--torch_dtype` on `device`; CPU runs float32 (with a warning for bf16/fp16)."""
+    import torch
+
+    aliases = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+    name = aliases.get(requested, requested)
+    if device == "cpu":
+        if name in ("bfloat16", "float16"):
+            print(f"warning: --torch_dtype {requested} runs poorly on CPU; using float32", file=sys.stderr)
+        return torch.float32
+    if name == "auto":
+        return torch.bfloat16 if device != "cuda" or torch.cuda.is_bf16_supported() else torch.float16
+    return getattr(torch, name)
+
+
+def pick_device(use_cpu: bool = False) -> str:
+    """cuda, npu, mps or cpu: the first available unless use_cpu."""
+    import torch
+
+    if use_cpu:
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch, "npu", None) is not None and torch.npu.is_available():  # torch_npu registers torch.npu
+        return "npu"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_tokenizer(model_dir: Path, template: str | None = None):
+    """The tokenizer with a chat template: `--template` when named, else the model's own."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    if template:
+        if template not in TEMPLATES:
+            raise UsageError(f"--template {template}: unknown; choose from {', '.join(sorted(TEMPLATES))}")
+        tok.chat_template = TEMPLATES[template]
+    if not tok.chat_template:
+        raise UsageError(f"--model {model_dir}: the tokenizer has no chat template; pass --template chatml "
+                         f"(or one of {', '.join(sorted(TEMPLATES))})")
+    if tok.pad_token_id is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None, quant_config=None):
+    """A causal LM on `device` in `dtype` (quantized when `quant_config` is given)."""
+    from transformers import AutoModelForCausalLM
+
+    kwargs = {"dtype": dtype}
+    if attn_impl:
+        kwargs["attn_implementation"] = attn_impl
+    if quant_config is not None:
+        kwargs["quantization_config"] = quant_config
+        kwargs["device_map"] = {"": device if device != "cuda" else 0}
+    model = AutoModelForCausalLM.from_pretrained(model_dir, **kwargs)
+    if quant_config is None:
+        model.to(device)
+    return model
+
+
+def parse_adapters(values: list[str]) -> dict[str, Path]:
+    """`--adapters a=path b=path` or plain paths (named default, adapter1, ...)."""
+    out: dict[str, Path] = {}
+    for i, value in enumerate(values):
+        name, sep, path = value.partition("=")
+        if not sep:
+            name, path = ("default" if i == 0 else f"adapter{i}"), value
+        p = Path(path).expanduser()
+        if not (p / "adapter_config.json").is_file():
+            raise UsageError(f"--adapters {value}: no adapter_config.json in {p}")
+        out[name] = p
+    return out
+
+
+def run_args_for(checkpoint: Path) -> dict:
+    """The training run's args.json for a checkpoint (ms-swift: model, template, system come from it)."""
+    for folder in (checkpoint, checkpoint.parent):
+        f = folder / "args.json"
+        if f.is_file():
+            return json.loads(f.read_text(encoding="utf-8"))
+    return {}
+
+
+def base_model_of(adapter_dir: Path) -> str | None:
+    """The base model an adapter was trained on, from args.json or adapter_config.json."""
+    args = run_args_for(adapter_dir)
+    if args.get("model_dir") or args.get("model"):
+        return args.get("model_dir") or args.get("model")
+    cfg = adapter_dir / "adapter_config.json"
+    if cfg.is_file():
+        return json.loads(cfg.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    return None

@@ -1,0 +1,149 @@
+"""Training through trl's SFTTrainer (a transformers Trainer) and peft: no own loop, no own LoRA."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from swift_cli.engine import callbacks, models, runs
+from swift_cli.engine.data.build import Prepared
+from swift_cli.errors import Interrupted, RequirementError, UsageError
+
+
+@dataclass
+class Loaded:
+    """What a training command works on, loaded once."""
+
+    model_dir: Path
+    tokenizer: object
+    device: str
+    dtype: object
+
+
+def learning_rate(cfg) -> float:
+    """ms-swift defaults: 1e-4 for adapters, 1e-5 for full fine-tuning."""
+    if cfg.train.learning_rate is not None:
+        return cfg.train.learning_rate
+    return 1e-5 if cfg.tuner.train_type == "full" else 1e-4
+
+
+def check_requirements(cfg, device: str) -> None:
+    """Refuse (one line) what this machine cannot run before anything is written."""
+    if cfg.tuner.train_type == "qlora" or cfg.tuner.quant_bits:
+        if device != "cuda":
+            raise RequirementError(f"--train_type {cfg.tuner.train_type} with bitsandbytes quantization needs a "
+                                   f"CUDA GPU (this machine: {device}); use --train_type lora here")
+        try:
+            import bitsandbytes  # noqa: F401
+        except ImportError:
+            raise RequirementError("--train_type qlora needs bitsandbytes: pip install bitsandbytes") from None
+
+
+def quant_config(cfg, dtype):
+    """BitsAndBytesConfig for qlora / --quant_bits (None for unquantized training)."""
+    bits = 4 if cfg.tuner.train_type == "qlora" and not cfg.tuner.quant_bits else cfg.tuner.quant_bits
+    if not bits:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    if bits == 8:
+        return BitsAndBytesConfig(load_in_8bit=True)
+    if bits != 4:
+        raise UsageError(f"--quant_bits {bits}: bitsandbytes training supports 4 or 8")
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=cfg.tuner.bnb_4bit_quant_type,
+                              bnb_4bit_use_double_quant=cfg.tuner.bnb_4bit_use_double_quant,
+                              bnb_4bit_compute_dtype=dtype)
+
+
+def lora_config(cfg, task_type: str = "CAUSAL_LM"):
+    """peft LoraConfig from the tuner options (None for full fine-tuning)."""
+    if cfg.tuner.train_type == "full":
+        return None
+    from peft import LoraConfig
+
+    targets = cfg.tuner.target_modules
+    target = "all-linear" if targets in (["all-linear"], ["all"], ["ALL"]) else targets
+    return LoraConfig(r=cfg.tuner.lora_rank, lora_alpha=cfg.tuner.lora_alpha, lora_dropout=cfg.tuner.lora_dropout,
+                      target_modules=target, modules_to_save=cfg.tuner.modules_to_save or None,
+                      use_dora=cfg.tuner.train_type == "dora", task_type=task_type)
+
+
+def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> dict:
+    """Arguments shared by every trl config class (SFT, DPO, ...), from the train options."""
+    import torch
+
+    t = cfg.train
+    eval_strategy = t.eval_strategy or ("steps" if has_eval else "no")
+    report_to = [r for r in t.report_to if r.lower() != "none"] or "none"
+    return dict(
+        output_dir=str(run_dir), num_train_epochs=t.num_train_epochs, max_steps=t.max_steps,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps, learning_rate=learning_rate(cfg),
+        lr_scheduler_type=t.lr_scheduler_type, warmup_steps=t.warmup_steps or t.warmup_ratio,
+        weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm, optim=t.optim,
+        gradient_checkpointing=t.gradient_checkpointing, seed=t.seed,
+        data_seed=cfg.data.data_seed if cfg.data.data_seed is not None else t.seed,
+        logging_steps=t.logging_steps, save_steps=t.save_steps, eval_steps=t.eval_steps or t.save_steps,
+        eval_strategy=eval_strategy, save_total_limit=t.save_total_limit, save_only_model=t.save_only_model,
+        report_to=report_to, dataloader_num_workers=t.dataloader_num_workers, use_cpu=device == "cpu",
+        bf16=dtype == torch.bfloat16 and device != "cpu", fp16=False, disable_tqdm=True,
+        include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
+    )
+
+
+def prepare_device(device: str) -> None:
+    """CPU: flush denormal floats to zero; Adam's second moments of rarely-hit rows (e.g. lm_head) decay into
+    denormals, and x86 arithmetic on denormals is many times slower. Values that small don't change updates."""
+    import torch
+
+    if device == "cpu":
+        torch.set_flush_denormal(True)
+
+
+def _to_dataset(encoded):
+    from datasets import Dataset
+
+    return Dataset.from_dict({"input_ids": [e.input_ids for e in encoded], "labels": [e.labels for e in encoded]})
+
+
+def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_callbacks=(), task: str = "sft"):
+    """An SFTTrainer over pre-tokenized rows (labels already masked to assistant tokens)."""
+    from trl import SFTConfig, SFTTrainer
+
+    prepare_device(loaded.device)
+    model = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
+                              quant_config(cfg, loaded.dtype))
+    packing = cfg.data.packing or task == "pt"
+    args = SFTConfig(**trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val)),
+                     max_length=cfg.data.max_length, packing=packing,
+                     packing_strategy="bfd_split" if task == "pt" else "bfd",
+                     dataset_kwargs={"skip_prepare_dataset": False})
+    trainer = SFTTrainer(model=model, args=args, train_dataset=_to_dataset(data.train),
+                         eval_dataset=_to_dataset(data.val) if data.val else None,
+                         processing_class=loaded.tokenizer, peft_config=lora_config(cfg),
+                         callbacks=list(extra_callbacks))
+    return trainer
+
+
+def run(trainer, run_dir: Path, resume: str | None, description: str) -> Path:
+    """Train with logs, progress and Ctrl-C handling; returns the last checkpoint."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    for cb in (PrinterCallback, ProgressCallback):
+        trainer.remove_callback(cb)
+    trainer.add_callback(callbacks.JsonlLogger(run_dir / "logging.jsonl"))
+    trainer.add_callback(callbacks.RichProgress(description))
+    interrupt = callbacks.InterruptToCheckpoint().install()
+    trainer.add_callback(interrupt)
+    try:
+        trainer.train(resume_from_checkpoint=resume)
+    finally:
+        interrupt.uninstall()
+        if trainer.is_world_process_zero():
+            runs.plot_curves(run_dir)
+    ckpt = runs.last_checkpoint(run_dir)
+    if interrupt.interrupted:
+        print(f"interrupted: saved {ckpt}", file=sys.stderr)
+        raise Interrupted(f"stopped by Ctrl-C; resume with the same command plus --resume_from_checkpoint {ckpt}")
+    return ckpt
