@@ -1,0 +1,33 @@
+"""Session fixtures: the tiny model is built once; `swift` runs as a real subprocess."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """The built-in tiny Qwen2 model (built offline, once per session)."""
+    from swift_cli.engine.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
+
+
+def swift(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 600,
+          input: str | None = None) -> subprocess.CompletedProcess:
+    """Run `swift ARGS` in a subprocess (as a user would) and capture its output."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("YICHUI_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "swift_cli", *map(str, args)], cwd=cwd or REPO, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, input=input)
+
+
+@pytest.fixture
+def run_swift():
+    return swift
