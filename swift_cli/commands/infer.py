@@ -5,7 +5,7 @@ import sys
 from dataclasses import dataclass
 
 from swift_cli.commands._common import parse
-from swift_cli.options.groups import GenerationArgs, InferArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
 
 SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
 
@@ -15,6 +15,7 @@ class InferConfig:
     model: ModelArgs
     generation: GenerationArgs
     infer: InferArgs
+    backend: BackendArgs
 
 
 def main(argv: list[str], prog: str = "swift infer") -> int:

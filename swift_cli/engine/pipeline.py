@@ -7,6 +7,7 @@ from pathlib import Path
 
 from swift_cli.engine import models, runs, train
 from swift_cli.engine.data.build import prepare
+from swift_cli.engine.planning import check_fit
 from swift_cli.options.declare import flat_dict
 
 
@@ -35,7 +36,7 @@ def show_plan(cfg, task: str) -> None:
     """--dry_run: what would run, from the hardware planner, without loading weights."""
     from swift_cli.engine.planning import print_plan
 
-    print_plan(cfg, task)
+    print_plan(cfg, task, free=False)
 
 
 def train_run(cfg, task: str) -> Result:
@@ -48,6 +49,7 @@ def train_run(cfg, task: str) -> Result:
                    use_hf=cfg.model.use_hf)
     for note in data.notes:
         print(f"note: {note}")
+    check_fit(cfg, task, data.length_stats())
     resume = cfg.train.resume_from_checkpoint
     run_dir = Path(resume).resolve().parent if resume else runs.new_run_dir(root, cfg.train.add_version)
     args = flat_dict(cfg)

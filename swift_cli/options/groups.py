@@ -128,7 +128,13 @@ class InferArgs:
     query: str | None = opt(None, "Answer this one message and exit")
     val_dataset: list[str] = opt([], "Answer every row of these files, writing --result_path")
     result_path: str | None = opt(None, "JSON lines output for batch inference")
-    infer_backend: str = opt("pt", "pt (transformers) or vllm", choices=("pt", "transformers", "vllm"))
     max_length: int = opt(2048, "Context kept for chat history")
     seed: int = opt(42, "Random seed for sampling")
     merge_lora: bool = opt(False, "Merge adapters before inference")
+
+
+@dataclass(frozen=True)
+class BackendArgs:
+    """Which inference engine runs the model."""
+
+    infer_backend: str = opt("pt", "pt (transformers) or vllm", choices=("pt", "transformers", "vllm"))

@@ -1,0 +1,35 @@
+"""`swift plan`: the memory breakdown, whether it fits, and the flags that do — without loading weights."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swift_cli.commands._common import parse
+from swift_cli.options.declare import opt
+from swift_cli.options.groups import BackendArgs, DataArgs, ModelArgs, TrainArgs, TunerArgs
+
+
+@dataclass(frozen=True)
+class PlanArgs:
+    """What to plan."""
+
+    task: str = opt("sft", "Workload to plan", choices=("sft", "pt", "dpo", "infer"))
+    json: bool = opt(False, "Print one JSON object (params_total, peak_bytes, breakdown, fits, flags, command, notes)")
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    plan: PlanArgs
+    model: ModelArgs
+    data: DataArgs
+    tuner: TunerArgs
+    train: TrainArgs
+    backend: BackendArgs
+
+
+def main(argv: list[str], prog: str = "swift plan") -> int:
+    _, cfg = parse(PlanConfig, argv, prog, "Estimate peak memory per device from config.json alone and derive "
+                   "flags that fit this machine or --hardware PROFILE (a100-80g:2, h100:8, rtx4090, t4, cpu, ...).")
+    from swift_cli.engine.planning import print_plan
+
+    print_plan(cfg, cfg.plan.task, as_json=cfg.plan.json)
+    return 0  # a computed plan exits 0 whether it fits or not; `fits` carries the verdict
