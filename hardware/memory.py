@@ -23,20 +23,26 @@ rejected go through together), L layers, h hidden, i intermediate, V vocab, a ac
                       moments = 16 bytes/param).                                         ÷N ZeRO≥1
     autocast_cache    16-bit copies of fp32 weights cached by autocast (AMP): P × 2.
     activations       saved-for-backward tensors, per token per layer (see _layer_bytes), × T × L;
-                      with gradient checkpointing only the layer inputs (h·a per token per layer)
-                      plus one recomputed layer; plus one layer's backward working set.
+                      with gradient checkpointing only the layer inputs (h·a per token per layer).
+    backward_temp     one layer's backward working set: a·T·(3i + 3h) of activation gradients,
+                      + the recomputed layer under checkpointing, + a dequantised weight (4/8-bit).
     logits            3·T·V·4: logits, their log-softmax and its gradient in fp32 for the loss
                       (the largest single activation for big vocabularies), or T·V·4 plus the
                       lm_head gradient when that is larger.
     kv_cache          inference: 2·L·b·(prompt + new tokens)·kv_heads·head_dim·a.
+    optimizer_step_temp  foreach (non-fused) AdamW on CUDA: one state-sized temporary.
     comm_buffers      DDP gradient buckets (one more gradient copy); ZeRO buckets; ZeRO-3/FSDP
                       gathered parameters of two layers.
-    runtime_overhead  CUDA context (+NCCL) and caching-allocator slack; on CPU a constant plus a
-                      share of the activation churn left in the heap (measured, see _DEVICE).
+    runtime_overhead  base + frac·(allocated peak) + churn·(Σ_layers saved bytes × T): CUDA
+                      context (+NCCL) and caching-allocator slack; on CPU a constant plus the
+                      freed-but-resident heap glibc keeps after a step (see _DEVICE).
 
-Peak = weights + trainable + reference + optimizer_states + master_weights + autocast_cache
-       + max(activations + logits,  gradients + optimizer step temporaries) + comm + overhead.
-The phase that wins is reported; ``peak_terms`` lists the terms live at that moment and
+Peak = static + optimizer states + the largest of three moments:
+    start of backward   activations + logits
+    end of backward     gradients + backward_temp
+    optimizer step      gradients + optimizer_step_temp
+(static = weights + trainable + reference + master + autocast cache + comm buffers), + overhead.
+The winning moment is ``phase``; ``peak_terms`` lists the terms live then and
 ``sum(terms[k] for k in peak_terms) == peak_bytes``.
 """
 from __future__ import annotations
@@ -53,16 +59,23 @@ TRAIN_TYPES = ("full", "lora", "dora", "qlora")
 QUANTS = ("none", "bnb4", "bnb8", "gptq", "awq")
 OPTIMIZERS = ("adamw", "adamw_torch", "adamw_8bit", "paged_adamw", "paged_adamw_8bit", "sgd")
 
-# Device-specific constants (bytes / fractions). CPU numbers were fitted on the bench grid
-# (bench/memory_accuracy.py; torch 2.13 CPU, glibc malloc) and are documented there with the
-# figures; the accelerator ones are public figures (CUDA context with lazy loading ≈ 0.3–0.5 GiB,
-# NCCL communicators, caching-allocator slack).
+# Device-specific runtime overhead (the ``runtime_overhead`` line):
+#   base   fixed bytes per process (CUDA context with lazy loading; CPU: thread arenas, oneDNN
+#          caches, lazily initialised kernels),
+#   multi  extra per process when several devices talk (NCCL/HCCL communicators),
+#   frac   share of the allocated peak (CUDA caching-allocator slack),
+#   churn  share of one step's forward activation traffic (Σ layers of the saved bytes per
+#          token × tokens, with or without checkpointing) that the allocator keeps resident
+#          without it being live — on CPU glibc malloc keeps freed medium-sized blocks in the
+#          heap, and LoRA's many per-module temporaries fragment more than full fine-tuning.
+# The CPU constants were fitted on the bench grid (bench/memory_accuracy.py, torch 2.13 CPU,
+# glibc 2.3x, 2 steps, fused AdamW) after the live-tensor model had been checked against
+# torch.profiler's allocation trace (within 3%); accelerator constants are public figures.
 _DEVICE = {
-    #        base overhead      per extra device  fraction of peak  activation-churn kept
-    "cuda": dict(base=int(0.5 * GIB), multi=int(0.5 * GIB), frac=0.05, churn=0.0),
-    "npu": dict(base=int(1.0 * GIB), multi=int(0.5 * GIB), frac=0.05, churn=0.0),
-    "mps": dict(base=int(0.3 * GIB), multi=0, frac=0.05, churn=0.0),
-    "cpu": dict(base=int(40 * 2 ** 20), multi=0, frac=0.0, churn=0.25),
+    "cuda": dict(base=int(0.5 * GIB), multi=int(0.5 * GIB), frac=0.05, churn_full=0.0, churn_lora=0.0),
+    "npu": dict(base=int(1.0 * GIB), multi=int(0.5 * GIB), frac=0.05, churn_full=0.0, churn_lora=0.0),
+    "mps": dict(base=int(0.3 * GIB), multi=0, frac=0.05, churn_full=0.0, churn_lora=0.0),
+    "cpu": dict(base=90 * 2 ** 20, multi=0, frac=0.0, churn_full=0.40, churn_lora=0.55),
 }
 
 
@@ -215,8 +228,8 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     a = DTYPE_BYTES[inp.autocast] if inp.autocast else pbytes
     t: dict[str, float] = dict.fromkeys(
         ("weights", "trainable_params", "reference_weights", "gradients", "optimizer_states",
-         "master_weights", "autocast_cache", "activations", "logits", "kv_cache",
-         "optimizer_step_temp", "comm_buffers", "runtime_overhead"), 0)
+         "master_weights", "autocast_cache", "activations", "logits", "backward_temp",
+         "kv_cache", "optimizer_step_temp", "comm_buffers", "runtime_overhead"), 0)
     shard_w = n if (inp.zero_stage >= 3 or inp.fsdp) else 1
     shard_g = n if (inp.zero_stage >= 2 or inp.fsdp) else 1
     shard_s = n if (inp.zero_stage >= 1 or inp.fsdp) else 1
@@ -272,17 +285,22 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     padded = inp.padding if inp.padding is not None else inp.batch_size > 1
     per_layer = _layer_bytes(spec, inp, a, full, s, padded) * tokens
     h, i = spec.hidden_size, spec.intermediate_size
-    working = tokens * a * (3 * max(i, spec.moe_intermediate_size) + 3 * h)  # grads of one layer
+    # One layer's backward working set: gradients of its activations (grad of the MLP
+    # intermediate and its two inputs, residual and attention grads), the dequantised weight
+    # under 4/8-bit, and with checkpointing the recomputed layer itself.
+    working = tokens * a * (3 * max(i, spec.moe_intermediate_size) + 3 * h)
     if inp.train_type == "qlora" or inp.quant != "none":
-        working += max(x * y for x, y in spec.linear_modules.values()) * a  # dequantised weight
+        working += max(x * y for x, y in spec.linear_modules.values()) * a
     if inp.gradient_checkpointing:
-        act = spec.num_layers * tokens * h * a + per_layer + working
+        act = spec.num_layers * tokens * h * a                # the checkpointed layer inputs
+        working += per_layer
     else:
-        act = spec.num_layers * per_layer + working
+        act = spec.num_layers * per_layer
     act += tokens * (4 * h + 4 + (a * h if full else 0))      # final norm (+ lm_head input)
     if padded:
         act += b * s * s                                      # bool attention mask
     t["activations"] = act
+    t["backward_temp"] = working
     lm_trainable = full                                      # (modules_to_save not modelled)
     lm_grad = spec.vocab_size * h * gbytes if lm_trainable else 0
     t["logits"] = max(3 * tokens * spec.vocab_size * 4, tokens * spec.vocab_size * 4 + lm_grad)
@@ -298,16 +316,18 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     static = ("weights", "trainable_params", "reference_weights", "master_weights",
               "autocast_cache", "comm_buffers")
     states = ("optimizer_states",) if not paged else ()
-    fwd = ("activations", "logits")
-    step = ("gradients", "optimizer_step_temp")
-    base = sum(t[k] for k in static + states)
-    if base + t["activations"] + t["logits"] >= base + t["gradients"] + t["optimizer_step_temp"]:
-        phase, live = "forward/backward", static + states + fwd
-    else:
-        phase, live = "optimizer step", static + states + step
+    # Three moments compete for the peak: the start of backward (all saved activations and the
+    # fp32 logits with their gradient), the end of backward (all gradients plus the working set
+    # of the first layer), and the optimizer step (gradients plus the step's temporaries).
+    phases = {"forward/backward": ("activations", "logits"),
+              "end of backward": ("gradients", "backward_temp"),
+              "optimizer step": ("gradients", "optimizer_step_temp")}
+    phase = max(phases, key=lambda k: sum(t[x] for x in phases[k]))
+    live = static + states + phases[phase]
     allocated = sum(t[k] for k in live)
+    churn = spec.num_layers * per_layer * dev["churn_full" if full else "churn_lora"]
     t["runtime_overhead"] = (dev["base"] + (dev["multi"] if n > 1 else 0)
-                             + dev["frac"] * allocated + dev["churn"] * act)
+                             + dev["frac"] * allocated + churn)
     if paged:
         notes.append("paged optimizer: states may page out to CPU RAM; not counted in the peak")
     if inp.device_kind == "cpu" and pbytes != 4:
