@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module under swift_cli.commands, one-line help)
     "sft": ("sft", "Supervised fine-tuning (full / LoRA / DoRA / QLoRA) on chat data"),
     "pt": ("pt", "Continued pre-training on raw text, packed"),
+    "dpo": ("dpo", "Direct preference optimisation (trl), from an SFT adapter or from scratch"),
+    "rlhf": ("rlhf", "Preference training: --rlhf_type dpo|orpo|kto|simpo|cpo"),
     "infer": ("infer", "Answer a query, chat, or answer a dataset with a model or adapter"),
     "plan": ("plan", "Memory estimate and the flags that fit, before you launch"),
     "doctor": ("doctor", "Check python, torch, drivers, disk, engines and hub reachability"),

@@ -12,7 +12,7 @@ from swift_cli.options.declare import opt
 class ValidateArgs:
     """What to check."""
 
-    task: str = opt("sft", "What the rows are for", choices=("sft", "pt", "dpo", "kto"))
+    task: str = opt("sft", "What the rows are for", choices=("sft", "pt", "dpo", "orpo", "cpo", "simpo", "kto"))
     dataset: list[str] = opt([], "Files or names (also accepted as positional arguments)")
 
 

@@ -1,13 +1,16 @@
 """The effects of a training command, in the order a user would describe them."""
 from __future__ import annotations
 
+import dataclasses
+import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.engine import models, runs, train
-from swift_cli.engine.data.build import prepare
+from swift_cli.engine.data.build import collect, prepare, raise_problems
 from swift_cli.engine.planning import check_fit
+from swift_cli.errors import UsageError
 from swift_cli.options.declare import flat_dict
 
 
@@ -16,6 +19,17 @@ class Result:
     run_dir: Path
     checkpoint: Path
     seconds: float
+
+
+def with_model_from_adapters(cfg):
+    """ms-swift: `--adapters CKPT` alone names the base model (and template/system) through its args.json."""
+    if cfg.model.model or not cfg.model.adapters:
+        return cfg
+    from swift_cli.engine.generate import resolve_for_inference
+
+    model, template, system, dtype = resolve_for_inference(cfg.model)
+    m = dataclasses.replace(cfg.model, model=model, template=template, system=system, torch_dtype=dtype)
+    return dataclasses.replace(cfg, model=m)
 
 
 def load_base(cfg) -> train.Loaded:
@@ -36,29 +50,74 @@ def show_plan(cfg, task: str) -> None:
     """--dry_run: what would run, from the hardware planner, without loading weights."""
     from swift_cli.engine.planning import print_plan
 
-    print_plan(cfg, task, free=False)
+    print_plan(with_model_from_adapters(cfg), task, free=False)
+
+
+def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
+    """Create (or, when resuming, reuse) the run folder and write args.json."""
+    resume = cfg.train.resume_from_checkpoint
+    run_dir = Path(resume).resolve().parent if resume else runs.new_run_dir(output_root(cfg), cfg.train.add_version)
+    args = flat_dict(cfg)
+    args.update(task=task, model_dir=str(loaded.model_dir.resolve()), device=loaded.device,
+                resolved_dtype=str(loaded.dtype).replace("torch.", ""), resolved_learning_rate=train.learning_rate(cfg),
+                data_stats=stats, run_dir=str(run_dir))
+    runs.write_args(run_dir, args)
+    return run_dir
 
 
 def train_run(cfg, task: str) -> Result:
-    """Load, prepare data, create the run folder, train; returns the final checkpoint."""
+    """sft / pt: load, prepare data, create the run folder, train; returns the final checkpoint."""
     start = time.perf_counter()
-    root = output_root(cfg)
-    runs.check_writable(root)
+    runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                    use_hf=cfg.model.use_hf)
     for note in data.notes:
         print(f"note: {note}")
     check_fit(cfg, task, data.length_stats())
-    resume = cfg.train.resume_from_checkpoint
-    run_dir = Path(resume).resolve().parent if resume else runs.new_run_dir(root, cfg.train.add_version)
-    args = flat_dict(cfg)
-    args.update(task=task, model_dir=str(loaded.model_dir.resolve()), device=loaded.device,
-                resolved_dtype=str(loaded.dtype).replace("torch.", ""), resolved_learning_rate=train.learning_rate(cfg),
-                data_stats=data.length_stats(), run_dir=str(run_dir))
-    runs.write_args(run_dir, args)
+    run_dir = _start_run(cfg, task, loaded, data.length_stats())
     trainer = train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
-    ckpt = train.run(trainer, run_dir, resume, f"{task} {loaded.model_dir.name}")
+    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}")
     return Result(run_dir, ckpt, time.perf_counter() - start)
 
 
+def _preference_items(cfg, tokenizer):
+    """Preference rows (train, val), every bad row reported, prompts over --max_prompt_length dropped."""
+    from swift_cli.engine.data.encode import prompt_ids
+
+    task, d = cfg.rlhf.rlhf_type, cfg.data
+    kw = dict(model_name=d.model_name, model_author=d.model_author, seed=cfg.train.seed, system=cfg.model.system,
+              use_hf=cfg.model.use_hf)
+    items, problems = collect(d.dataset, task, **kw)
+    val, val_problems = collect(d.val_dataset, task, **kw)
+    raise_problems(problems + val_problems, "--dataset")
+    limit = cfg.rlhf.max_prompt_length
+    if limit:
+        items = [i for i in items if len(prompt_ids(tokenizer, i.pref["prompt"])) <= limit]
+    if not items:
+        raise UsageError("--dataset: no usable preference rows" + (f" within --max_prompt_length {limit}" if limit else ""))
+    rng = random.Random(cfg.train.seed)
+    if d.dataset_shuffle:
+        rng.shuffle(items)
+    if not val and d.split_dataset_ratio > 0:
+        n_val = max(1, int(round(len(items) * d.split_dataset_ratio)))
+        val, items = items[:n_val], items[n_val:]
+    return items, val
+
+
+def align_run(cfg) -> Result:
+    """dpo / orpo / cpo / simpo / kto through trl, with the same run folder, logs and Ctrl-C handling."""
+    from swift_cli.engine import align
+
+    start = time.perf_counter()
+    cfg = with_model_from_adapters(cfg)
+    runs.check_writable(output_root(cfg))
+    loaded = load_base(cfg)
+    items, val = _preference_items(cfg, loaded.tokenizer)
+    task = cfg.rlhf.rlhf_type
+    stats = {"rows": len(items), "val_rows": len(val)}
+    check_fit(cfg, "dpo", None)
+    run_dir = _start_run(cfg, task, loaded, stats)
+    trainer = align.build_trainer(cfg, loaded, items, val, run_dir)
+    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}")
+    return Result(run_dir, ckpt, time.perf_counter() - start)

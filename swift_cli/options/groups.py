@@ -138,3 +138,21 @@ class BackendArgs:
     """Which inference engine runs the model."""
 
     infer_backend: str = opt("pt", "pt (transformers) or vllm", choices=("pt", "transformers", "vllm"))
+
+
+@dataclass(frozen=True)
+class RlhfArgs:
+    """Preference optimisation (trl's DPO, ORPO, CPO/SimPO, KTO trainers)."""
+
+    rlhf_type: str = opt("dpo", "Algorithm", choices=("dpo", "orpo", "kto", "simpo", "cpo"), zh="对齐算法")
+    beta: float = opt(0.1, "Strength of the preference term (KL penalty for DPO/KTO)")
+    loss_type: list[str] = opt([], "trl loss type(s): DPO sigmoid, ipo, hinge, robust, bco_pair, sppo_hard, "
+                               "aot, apo_zero, ...; CPO sigmoid, hinge, ipo, simpo; KTO kto, apo_zero_unpaired")
+    rpo_alpha: float | None = opt(None, "Add the chosen answers' NLL with this weight (RPO)")
+    label_smoothing: float = opt(0.0, "Robust DPO / CPO label smoothing")
+    max_prompt_length: int | None = opt(None, "Drop rows whose prompt has more tokens than this")
+    ref_model: str | None = opt(None, "Reference model for full fine-tuning (default: a frozen copy of --model)")
+    cpo_alpha: float = opt(1.0, "CPO: weight of the NLL term (SimPO uses 0)")
+    simpo_gamma: float = opt(1.0, "SimPO target reward margin")
+    desirable_weight: float = opt(1.0, "KTO weight of desirable examples")
+    undesirable_weight: float = opt(1.0, "KTO weight of undesirable examples")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from swift_cli.engine.data import preferences
 from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, truncate
 from swift_cli.engine.data.formats import RowError, to_messages, to_text
 from swift_cli.engine.data.readers import Row
@@ -11,6 +12,7 @@ from swift_cli.engine.data.sources import load_rows
 from swift_cli.errors import UsageError
 
 MAX_LISTED = 10
+PAIRED_TASKS = ("dpo", "orpo", "cpo", "simpo")
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Item:
     where: str
     messages: list[dict] | None = None
     text: str | None = None
+    pref: dict | None = None  # TRL conversational preference row (dpo/orpo/cpo/simpo/kto)
 
 
 @dataclass
@@ -44,6 +47,17 @@ def normalise(rows: list[Row], task: str, system: str | None) -> tuple[list[Item
         try:
             if task == "pt":
                 items.append(Item(row.where, text=to_text(row.data)))
+            elif task in PAIRED_TASKS:
+                pref = preferences.to_pair(row.data)
+                pref["prompt"] = preferences.with_system(pref["prompt"], system)
+                items.append(Item(row.where, pref=pref))
+            elif task == "kto":
+                data = row.data
+                prefs = ([preferences.to_unpaired(data)] if isinstance(data, dict) and "label" in data
+                         else preferences.pairs_to_unpaired(preferences.to_pair(data)))
+                for pref in prefs:
+                    pref["prompt"] = preferences.with_system(pref["prompt"], system)
+                    items.append(Item(row.where, pref=pref))
             else:
                 msgs = to_messages(row.data)
                 if system and msgs[0]["role"] != "system":

@@ -1,0 +1,48 @@
+"""`swift rlhf --rlhf_type dpo|orpo|kto|simpo|cpo` (and `swift dpo`): preference training via trl."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swift_cli.commands._common import fail_on, parse
+from swift_cli.commands.sft import validate as validate_sft
+from swift_cli.options.groups import DataArgs, ModelArgs, RlhfArgs, TrainArgs, TunerArgs
+
+SUMMARY = ("Preference training (DPO, ORPO, CPO, SimPO, KTO) from an SFT adapter (--adapters) or LoRA/full "
+           "from scratch; every sft flag applies.")
+
+
+@dataclass(frozen=True)
+class RlhfConfig:
+    rlhf: RlhfArgs
+    model: ModelArgs
+    data: DataArgs
+    tuner: TunerArgs
+    train: TrainArgs
+
+
+def validate(cfg) -> list[str]:
+    """sft's checks plus the alignment-specific ones."""
+    problems = validate_sft(cfg)
+    if cfg.rlhf.beta <= 0:
+        problems.append(f"--beta must be positive, got {cfg.rlhf.beta}")
+    if cfg.rlhf.rpo_alpha is not None and cfg.rlhf.rlhf_type != "dpo":
+        problems.append("--rpo_alpha applies to --rlhf_type dpo only")
+    if cfg.rlhf.ref_model and cfg.tuner.train_type != "full":
+        problems.append("--ref_model is for --train_type full; LoRA uses the base (or the SFT adapter) as reference")
+    return problems
+
+
+def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = None) -> int:
+    if fixed_type:
+        argv = ["--rlhf_type", fixed_type, *argv]
+    _, cfg = parse(RlhfConfig, argv, prog, SUMMARY)
+    fail_on(validate(cfg))
+    from swift_cli.engine import pipeline
+
+    if cfg.train.dry_run:
+        pipeline.show_plan(cfg, "dpo")
+        return 0
+    result = pipeline.align_run(cfg)
+    print(f"\nlast checkpoint: {result.checkpoint}")
+    print(f"try it: swift infer --adapters {result.checkpoint} --query \"who are you?\"")
+    return 0
