@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dpo": ("dpo", "Direct preference optimisation (trl), from an SFT adapter or from scratch"),
     "rlhf": ("rlhf", "Preference training: --rlhf_type dpo|orpo|kto|simpo|cpo"),
     "infer": ("infer", "Answer a query, chat, or answer a dataset with a model or adapter"),
+    "deploy": ("deploy", "OpenAI-compatible API server for a model and its adapters"),
     "plan": ("plan", "Memory estimate and the flags that fit, before you launch"),
     "doctor": ("doctor", "Check python, torch, drivers, disk, engines and hub reachability"),
     "validate-dataset": ("validate_dataset", "List every bad row of a dataset file with its line number"),
