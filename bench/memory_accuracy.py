@@ -48,7 +48,7 @@ MODELS = {
                      num_attention_heads=8, num_key_value_heads=2, vocab_size=32000,
                      tie_word_embeddings=False),
     # Held out: never used to fit the CPU constants (run with --holdout).
-    "mid-30M": dict(hidden_size=384, intermediate_size=1024, num_hidden_layers=6,
+    "mid-47M": dict(hidden_size=384, intermediate_size=1024, num_hidden_layers=6,
                     num_attention_heads=6, num_key_value_heads=3, vocab_size=48000,
                     tie_word_embeddings=False),
 }
@@ -142,7 +142,7 @@ def _estimate(case: dict, device: str):
 
 def _grid(quick: bool, holdout: bool = False) -> list[dict]:
     if holdout:   # shapes, batch and length not in the fitted grid
-        return [dict(model="mid-30M", train_type=t, batch=2, seq=256, gc=g)
+        return [dict(model="mid-47M", train_type=t, batch=2, seq=256, gc=g)
                 for t, g in itertools.product(("full", "lora"), (False, True))]
     models = ["small-11M"] if quick else list(GRID_MODELS)
     return [dict(model=m, train_type=t, batch=b, seq=s, gc=g)

@@ -27,8 +27,16 @@ from typing import Any
 
 from .machine import GIB, HardwareProfile
 from .memory import Breakdown, MemoryInputs, estimate
-from .rules import (bnb_supported, normalize_wishes, refuse_deepspeed, refuse_flash,
-                    refuse_quant, refuse_vllm, training_dtype)
+from .profiles import cheapest_fit
+from .rules import (
+    bnb_supported,
+    normalize_wishes,
+    refuse_deepspeed,
+    refuse_flash,
+    refuse_quant,
+    refuse_vllm,
+    training_dtype,
+)
 from .spec import ModelSpec
 
 DEFAULT_GLOBAL_BATCH = 16          # ms-swift: accumulation = 16 / (batch × world size)
@@ -134,6 +142,16 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
     if why:
         notes.append(why)
     base_q = spec.quant_method if spec.quant_method in ("gptq", "awq") else None
+    if spec.quant_method == "bnb":          # a pre-quantized bitsandbytes checkpoint: QLoRA only
+        why = refuse_quant(profile, "bnb")
+        if why:
+            notes.append(why)
+        if w.get("train_type") == "full":
+            notes.append("refused --train_type full: the base is a bitsandbytes checkpoint; "
+                         "using LoRA on it (QLoRA)")
+        w = {**w, "train_type": "qlora", "quant_bits": spec.quant_bits or 4}
+    elif spec.quant_method and not base_q:
+        notes.append(f"base quantized with {spec.quant_method}: planned as a 16-bit base (not modelled)")
     fixed_tt = w.get("train_type")
     if fixed_tt in ("lora", "full") and w.get("use_dora"):
         fixed_tt = "dora"
@@ -189,8 +207,10 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                         lora_dropout=float(w.get("lora_dropout", 0.05)),
                         optimizer=_optim(w.get("optim")), quant=base_q or "none",
                         quant_bits=spec.quant_bits or int(w.get("quant_bits", 4) or 4),
-                        padding=not w.get("padding_free", False) and None,
-                        fsdp=bool(w.get("fsdp")))
+                        padding=False if w.get("padding_free") else None,
+                        fsdp=bool(w.get("fsdp")),
+                        # DPO from an SFT adapter: the reference is a frozen copy of it.
+                        ref_adapter=task == "dpo" and bool(w.get("adapters") or w.get("ref_adapters")))
 
     def ds_options(tt: str) -> list[str | None]:
         if ds_fixed or kind not in ("cuda", "npu"):
@@ -243,7 +263,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         if br.host_bytes > profile.ram_free_bytes:
             notes.append(f"offload needs {_gib(br.host_bytes)} of CPU RAM, "
                          f"{_gib(profile.ram_free_bytes)} free")
-        alt = cheapest_fit(spec, inputs(tt, ds, gc, b))
+        alt = cheapest_fit(spec, inputs(tt, ds, gc, b), HEADROOM)
         if alt:
             notes.append(f"nearest that fits with these flags: --hardware {alt}")
         else:
@@ -366,27 +386,3 @@ def _plan_infer(spec: ModelSpec, profile: HardwareProfile, w: dict, seq: int, at
                 params_trainable=0, peak_bytes=br.peak_bytes, breakdown=dict(br.terms),
                 peak_terms=list(br.peak_terms), phase=br.phase, free_bytes=free, fits=fits,
                 flags=flags, notes=notes, hardware=profile.name, device_kind=kind, num_devices=1)
-
-
-def cheapest_fit(spec: ModelSpec, inp: MemoryInputs) -> str | None:
-    """Cheapest built-in profile (with :N devices; ZeRO-3 when N > 1 on CUDA/NPU) where these
-    inputs fit, as the ``--hardware`` value plus the deepspeed flag it needs."""
-    from .profiles import builtin_profile, list_profiles
-    best = None
-    for row in list_profiles():
-        if row["accelerator"] != inp.device_kind:
-            continue
-        for n in (1, 2, 4, 8):
-            if n > row["max_devices"]:
-                break
-            p = builtin_profile(f"{row['name']}:{n}")
-            dtype = inp.dtype if p.bf16 or inp.dtype != "bfloat16" else "float16"
-            trial = replace(inp, num_devices=n, dtype=dtype, offload=False,
-                            zero_stage=3 if n > 1 else 0, master_weights=inp.master_weights or
-                            (n > 1 and inp.train_type == "full" and dtype != "float32"))
-            if _fits(estimate(spec, trial), p.device_free_bytes, p, HEADROOM):
-                cost = row["relative_cost"] * n
-                if best is None or cost < best[0]:
-                    best = (cost, p.name + (" --deepspeed zero3" if n > 1 else ""))
-                break
-    return best[1] if best else None

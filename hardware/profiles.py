@@ -14,10 +14,12 @@ order matters: ``relative_cost`` = hourly_usd × devices, used to sort "cheapest
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .machine import GIB, DeviceInfo, HardwareProfile
+from .memory import MemoryInputs, estimate
+from .spec import ModelSpec
 
 MIB = 1024 ** 2
 
@@ -121,7 +123,7 @@ def load_profile(name_or_json_path: str) -> HardwareProfile:
     """Built-in name (``h100:8``), ``local`` (probe this machine) or a profile JSON file."""
     s = str(name_or_json_path).strip()
     if s.lower() in ("local", "auto", "this", "probe"):
-        from .probe import probe      # lazy: the probe may import torch
+        from .probe import probe  # lazy: the probe may import torch
         return probe()
     p = Path(s).expanduser()
     if s.lower().endswith(".json") or p.is_file():
@@ -150,3 +152,28 @@ def relative_cost(profile: HardwareProfile) -> float | None:
     base = profile.name.split(":")[0]
     b = _BUILTIN.get(base)
     return None if b is None else round(b.hourly_usd * profile.device_count, 4)
+
+
+def cheapest_fit(spec: ModelSpec, inp: MemoryInputs, headroom: float = 0.95) -> str | None:
+    """Cheapest built-in profile (with :N devices; ZeRO-3 when N > 1 on CUDA/NPU) where these
+    inputs fit, as the ``--hardware`` value plus the deepspeed flag it needs."""
+    best = None
+    for row in list_profiles():
+        if row["accelerator"] != inp.device_kind:
+            continue
+        for n in (1, 2, 4, 8):
+            if n > row["max_devices"]:
+                break
+            p = builtin_profile(f"{row['name']}:{n}")
+            dtype = inp.dtype if p.bf16 or inp.dtype != "bfloat16" else "float16"
+            trial = replace(inp, num_devices=n, dtype=dtype, offload=False,
+                            zero_stage=3 if n > 1 else 0, master_weights=inp.master_weights or
+                            (n > 1 and inp.train_type == "full" and dtype != "float32"))
+            br = estimate(spec, trial)
+            host_ok = not br.host_bytes or br.host_bytes <= p.ram_free_bytes
+            if br.peak_bytes <= p.device_free_bytes * headroom and host_ok:
+                cost = row["relative_cost"] * n
+                if best is None or cost < best[0]:
+                    best = (cost, p.name + (" --deepspeed zero3" if n > 1 else ""))
+                break
+    return best[1] if best else None

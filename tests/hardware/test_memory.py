@@ -84,7 +84,8 @@ def test_peak_terms_sum_and_breakdown_names():
 def test_monotone_in_batch_seq_and_checkpointing_saves():
     def peak(**kw):
         return estimate(QWEN7, MemoryInputs(**{"train_type": "lora", **kw})).peak_bytes
-    assert peak(batch_size=1, seq_len=512) < peak(batch_size=4, seq_len=512) < peak(batch_size=4, seq_len=2048)
+    assert peak(batch_size=1, seq_len=512) < peak(batch_size=4, seq_len=512)
+    assert peak(batch_size=4, seq_len=512) < peak(batch_size=4, seq_len=2048)
     assert peak(seq_len=4096, gradient_checkpointing=True) < peak(seq_len=4096)
     assert peak(seq_len=1024, attn_impl="eager") > peak(seq_len=1024, attn_impl="sdpa")
 

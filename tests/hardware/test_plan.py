@@ -122,9 +122,18 @@ def test_plan_to_dict_is_json_safe_and_has_required_keys():
     assert isinstance(p, Plan) and "--train_type" in p.cli_args()
 
 
+def test_not_fitting_suggests_the_cheapest_profile_that_fits():
+    p = make_plan(QWEN72, load_profile("rtx4090"), {"train_type": "lora", "max_length": 1024})
+    assert not p.fits
+    hint = next(n for n in p.notes if "--hardware" in n)
+    name = hint.split("--hardware ")[1].split()[0]
+    assert load_profile(name).device_total_bytes > load_profile("rtx4090").device_total_bytes
+
+
 def test_report_renders():
-    rich = pytest.importorskip("rich")
+    pytest.importorskip("rich")
     from rich.console import Console
+
     from hardware.report import render_plan
     p = make_plan(QWEN72, load_profile("a100-80g"), {"train_type": "full"})
     console = Console(record=True, width=120)

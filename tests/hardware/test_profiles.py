@@ -6,7 +6,12 @@ import sys
 import pytest
 
 from hardware.machine import GIB, DeviceInfo, HardwareProfile
-from hardware.profiles import builtin_profile, list_profiles, load_profile, profile_names
+from hardware.profiles import (
+    builtin_profile,
+    list_profiles,
+    load_profile,
+    profile_names,
+)
 
 REQUIRED = ["a100-80g", "a100-40g", "h100", "h200", "rtx3090", "rtx4090", "t4", "a10g", "l4",
             "v100", "ascend-910b", "m2-max", "cpu"]
@@ -103,3 +108,71 @@ def test_probe_without_torch_or_nvml_does_not_raise():
     kind, n = out.stdout.split()
     assert kind == "cpu" and int(n) >= 2
 
+
+
+class _FakeNVML:
+    """Enough of pynvml to exercise the NVML path without a GPU."""
+
+    def __init__(self, n=4):
+        self.n = n
+        self.shut = False
+
+    def nvmlInit(self):
+        pass
+
+    def nvmlShutdown(self):
+        self.shut = True
+
+    def nvmlSystemGetDriverVersion(self):
+        return "550.54.15"
+
+    def nvmlSystemGetCudaDriverVersion(self):
+        return 12040
+
+    def nvmlDeviceGetCount(self):
+        return self.n
+
+    def nvmlDeviceGetHandleByIndex(self, i):
+        return i
+
+    def nvmlDeviceGetUUID(self, h):
+        return f"GPU-{h:04d}-uuid"
+
+    def nvmlDeviceGetName(self, h):
+        return b"NVIDIA A100-SXM4-80GB"
+
+    def nvmlDeviceGetMemoryInfo(self, h):
+        class M:
+            total = 80 * GIB
+            free = 79 * GIB - h
+        return M()
+
+    def nvmlDeviceGetCudaComputeCapability(self, h):
+        return (8, 0)
+
+    def nvmlDeviceGetNvLinkState(self, h, link):
+        return 1
+
+
+def test_probe_nvml_path_and_visible_devices(monkeypatch):
+    import hardware.probe as hp
+    fake = _FakeNVML()
+    monkeypatch.setitem(sys.modules, "pynvml", fake)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,GPU-0003")
+    p = hp.probe()
+    assert p.accelerator == "cuda" and p.device_count == 2 and fake.shut
+    assert p.driver_version == "550.54.15" and p.cuda_version == "12.4"
+    assert p.devices[0].compute_capability == "8.0" and p.bf16
+    assert p.devices[0].free_bytes == 79 * GIB - 2 and p.devices[1].free_bytes == 79 * GIB - 3
+    assert p.interconnect == "nvlink"
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    assert hp.probe().device_count == 4
+
+
+def test_probe_survives_a_broken_nvml(monkeypatch):
+    import hardware.probe as hp
+    fake = _FakeNVML()
+    fake.nvmlDeviceGetMemoryInfo = lambda h: (_ for _ in ()).throw(RuntimeError("Xid 79"))
+    monkeypatch.setitem(sys.modules, "pynvml", fake)
+    p = hp.probe(use_torch=False)
+    assert p.accelerator == "cpu" and any("Xid 79" in u for u in p.unseen)

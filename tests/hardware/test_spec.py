@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from hardware.spec import ModelSpec, lora_trainable_params, load_model_config
+from hardware.spec import ModelSpec, load_model_config, lora_trainable_params
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -63,7 +63,7 @@ def test_linear_shapes_match_modules(case):
     cfg, model = _build(*CASES[case])
     spec = ModelSpec.from_config(cfg)
     found = {}
-    for li, layer in enumerate(model.model.layers):
+    for layer in model.model.layers:
         for name, mod in layer.named_modules():
             if isinstance(mod, torch.nn.Linear):
                 found.setdefault(name, set()).add((mod.in_features, mod.out_features))
