@@ -24,6 +24,8 @@ def validate(cfg, task: str = "sft") -> list[str]:
     problems = []
     if not cfg.model.model and not cfg.model.adapters:
         problems.append("--model is required (a local dir, a ModelScope id, or a HF id with --use_hf true)")
+    if cfg.model.adapters and cfg.tuner.train_type == "full":
+        problems.append("--adapters continues adapter training; it cannot be combined with --train_type full")
     if not cfg.data.dataset:
         problems.append("--dataset is required (a file, or a built-in name such as self-cognition)")
     if cfg.data.max_length < 8:

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 from swift_cli.engine import models, train
-from swift_cli.errors import UsageError
 
 
 def _trl_classes(kind: str):
@@ -53,20 +52,6 @@ def algorithm_kwargs(r) -> dict:
                 label_smoothing=r.label_smoothing)
 
 
-def policy_model(cfg, loaded: train.Loaded):
-    """The model to train: base + the SFT adapter to continue (trainable), or the bare base."""
-    base = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
-                             train.quant_config(cfg, loaded.dtype))
-    adapters = models.parse_adapters(cfg.model.adapters)
-    if not adapters:
-        return base, train.lora_config(cfg)
-    if len(adapters) > 1:
-        raise UsageError("--adapters: alignment continues exactly one adapter")
-    from peft import PeftModel
-
-    return PeftModel.from_pretrained(base, next(iter(adapters.values())), is_trainable=True), None
-
-
 def _dataset(items):
     from datasets import Dataset
 
@@ -79,7 +64,7 @@ def build_trainer(cfg, loaded: train.Loaded, train_items, val_items, run_dir: Pa
     kind = "cpo" if r.rlhf_type == "simpo" else r.rlhf_type
     config_cls, trainer_cls = _trl_classes(kind)
     train.prepare_device(loaded.device)
-    model, peft_config = policy_model(cfg, loaded)
+    model, peft_config = train.policy_model(cfg, loaded)
     args = config_cls(**train.trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(val_items)),
                       max_length=cfg.data.max_length, **algorithm_kwargs(r))
     kwargs = dict(model=model, args=args, train_dataset=_dataset(train_items),

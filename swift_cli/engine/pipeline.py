@@ -68,6 +68,7 @@ def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
 def train_run(cfg, task: str) -> Result:
     """sft / pt: load, prepare data, create the run folder, train; returns the final checkpoint."""
     start = time.perf_counter()
+    cfg = with_model_from_adapters(cfg)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,

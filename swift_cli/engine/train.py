@@ -92,6 +92,21 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
     )
 
 
+def policy_model(cfg, loaded: Loaded):
+    """(model, peft_config): base + the adapter given by --adapters to keep training, or the base and a new
+    LoRA config (None for full fine-tuning)."""
+    base = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
+                             quant_config(cfg, loaded.dtype))
+    adapters = models.parse_adapters(cfg.model.adapters)
+    if not adapters:
+        return base, lora_config(cfg)
+    if len(adapters) > 1:
+        raise UsageError("--adapters: training continues exactly one adapter")
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(base, next(iter(adapters.values())), is_trainable=True), None
+
+
 def prepare_device(device: str) -> None:
     """CPU: flush denormal floats to zero; Adam's second moments of rarely-hit rows (e.g. lm_head) decay into
     denormals, and x86 arithmetic on denormals is many times slower. Values that small don't change updates."""
@@ -112,8 +127,7 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
     from trl import SFTConfig, SFTTrainer
 
     prepare_device(loaded.device)
-    model = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
-                              quant_config(cfg, loaded.dtype))
+    model, peft_config = policy_model(cfg, loaded)
     packing = cfg.data.packing or task == "pt"
     args = SFTConfig(**trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val)),
                      max_length=cfg.data.max_length, packing=packing,
@@ -121,7 +135,7 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
                      dataset_kwargs={"skip_prepare_dataset": False})
     trainer = SFTTrainer(model=model, args=args, train_dataset=_to_dataset(data.train),
                          eval_dataset=_to_dataset(data.val) if data.val else None,
-                         processing_class=loaded.tokenizer, peft_config=lora_config(cfg),
+                         processing_class=loaded.tokenizer, peft_config=peft_config,
                          callbacks=list(extra_callbacks))
     return trainer
 
