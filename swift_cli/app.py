@@ -42,9 +42,10 @@ def _register(name: str, module: str, help_text: str) -> None:
                  context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                    "allow_interspersed_args": False})
     def _command(ctx: typer.Context) -> None:
-        mod = importlib.import_module(f"swift_cli.commands.{module}")
-        code = run_command(mod.main, list(ctx.args), prog=f"swift {name}")
-        raise typer.Exit(code)
+        def body(argv: list[str], prog: str) -> int:
+            return importlib.import_module(f"swift_cli.commands.{module}").main(argv, prog=prog)
+
+        raise typer.Exit(run_command(body, list(ctx.args), prog=f"swift {name}"))
 
 
 for _name, (_module, _help) in COMMANDS.items():

@@ -51,8 +51,9 @@ def convert(spec: OptionSpec, raw: Any, where: str = "") -> Any:
 
 def _scalar(spec: OptionSpec, raw: Any, flag: str) -> Any:
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in NONE and spec.kind is not str):
-        if spec.optional or spec.kind is not bool:
+        if spec.optional:
             return None
+        raise UsageError(f"{flag} needs a value")
     if spec.kind is bool:
         if isinstance(raw, bool):
             return raw
@@ -62,6 +63,8 @@ def _scalar(spec: OptionSpec, raw: Any, flag: str) -> Any:
         if text in FALSE:
             return False
         raise UsageError(f"{flag} expects true or false, got {raw!r}")
+    if spec.kind is int and isinstance(raw, float) and not raw.is_integer():
+        raise UsageError(f"{flag} expects an integer, got {raw!r}")
     try:
         value = spec.kind(raw) if not isinstance(raw, spec.kind) else raw
     except (TypeError, ValueError):
