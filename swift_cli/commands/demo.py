@@ -69,7 +69,7 @@ def main(argv: list[str], prog: str = "swift demo") -> int:
     for col in ("question", "before", "after"):
         table.add_column(col)
     for q, b, a in zip(QUESTIONS, before, after):
-        table.add_row(q, b, a)
+        table.add_row(q, b[:60], a[:80])
     console.print(table)
     names = cfg.demo.model_name
     learned = any(n in a for n in names for a in after)
