@@ -17,7 +17,7 @@ def parse(config_cls: type, argv: list[str], prog: str, summary: str, positional
     if HELP_FLAGS & set(argv):
         render_help(config_cls, prog, summary, usage_tail)
         raise SystemExit(0)
-    pos, cfg = parse_command(config_cls, argv)
+    pos, cfg = parse_command(config_cls, argv, positionals_allowed=positionals > 0)
     if len(pos) > positionals:
         extra = pos[positionals]
         raise UsageError(f"unexpected argument {extra!r} (options start with --; see {prog} --help)")

@@ -105,8 +105,10 @@ def split_argv(argv: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]
     return positionals, pairs
 
 
-def parse_cli(specs: list[OptionSpec], argv: list[str]) -> tuple[list[str], dict[str, Any]]:
-    """Parse argv into (positionals, {option name: value}) for the flags actually given."""
+def parse_cli(specs: list[OptionSpec], argv: list[str],
+              positionals_allowed: bool = False) -> tuple[list[str], dict[str, Any]]:
+    """Parse argv into (positionals, {option name: value}) for the flags actually given. For commands that
+    take positionals, values beyond the first after a one-value flag are positionals (`--task dpo FILE`)."""
     index = option_index(specs)
     positionals, pairs = split_argv(argv)
     values: dict[str, Any] = {}
@@ -114,6 +116,9 @@ def parse_cli(specs: list[OptionSpec], argv: list[str]) -> tuple[list[str], dict
         spec = index.get(_key(flag))
         if spec is None:
             raise _unknown(flag, index, "")
+        if positionals_allowed and not spec.is_list and len(raw) > 1:
+            positionals += raw[1:]
+            raw = raw[:1]
         if not raw:
             if spec.kind is not bool:
                 raise UsageError(f"--{spec.name} needs a value")
@@ -147,7 +152,7 @@ def load_yaml_values(specs: list[OptionSpec], path: str) -> dict[str, Any]:
     return values
 
 
-def parse_command(config_cls: type, argv: list[str]) -> tuple[list[str], Any]:
+def parse_command(config_cls: type, argv: list[str], positionals_allowed: bool = False) -> tuple[list[str], Any]:
     """argv (with optional --config recipe.yaml) -> (positionals, frozen command config)."""
     specs = command_specs(config_cls)
     config_path = None
@@ -165,6 +170,6 @@ def parse_command(config_cls: type, argv: list[str]) -> tuple[list[str], Any]:
     values: dict[str, Any] = {}
     if config_path:
         values.update(load_yaml_values(specs, config_path))
-    positionals, cli_values = parse_cli(specs, rest)
+    positionals, cli_values = parse_cli(specs, rest, positionals_allowed)
     values.update(cli_values)
     return positionals, build_config(config_cls, values)
