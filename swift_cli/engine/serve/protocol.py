@@ -139,14 +139,14 @@ def prompts_of(body: dict) -> list:
     raise bad("prompt", "prompt must be a string, a list of strings, or token ids")
 
 
-def fit_context(prompt_len: int, dec: Decoding, max_model_len: int) -> Sampling:
+def fit_context(prompt_len: int, dec: Decoding, max_model_len: int, param: str = "messages") -> Sampling:
     """Refuse prompts that do not fit; shorten a default max_tokens to the room left."""
     room = max_model_len - prompt_len
     if room < 1 or (dec.max_tokens_given and dec.sampling.max_tokens > room):
         asked = f" + {dec.sampling.max_tokens} completion tokens" if dec.max_tokens_given else ""
         raise ApiError(400, f"This model's maximum context length is {max_model_len} tokens; the request has "
                        f"{prompt_len} prompt tokens{asked}. Shorten the prompt or max_tokens.",
-                       param="messages", code="context_length_exceeded")
+                       param=param, code="context_length_exceeded")
     if dec.sampling.max_tokens > room:
         from dataclasses import replace
 
