@@ -136,7 +136,8 @@ def _estimate(case: dict, device: str):
                        gradient_checkpointing=bool(case["gc"]), attn_impl="sdpa",
                        device_kind=device, lora_rank=LORA["r"],
                        lora_target_modules=LORA["target_modules"],
-                       lora_dropout=LORA["lora_dropout"])
+                       lora_dropout=LORA["lora_dropout"],
+                       padding=False)   # all-ones masks: transformers drops them (native GQA)
     return estimate(_spec(case["model"]), inp)
 
 

@@ -15,7 +15,8 @@ _LABELS = {
     "reference_weights": "reference model", "gradients": "gradients",
     "optimizer_states": "optimizer states", "master_weights": "fp32 master weights",
     "autocast_cache": "autocast weight cache", "activations": "activations",
-    "logits": "logits (loss, fp32)", "kv_cache": "KV cache",
+    "logits": "logits (loss, fp32)", "backward_temp": "backward working set",
+    "kv_cache": "KV cache",
     "optimizer_step_temp": "optimizer-step temporaries", "comm_buffers": "communication buffers",
     "runtime_overhead": "runtime overhead",
 }
