@@ -60,8 +60,8 @@ QUANTS = ("none", "bnb4", "bnb8", "gptq", "awq")
 OPTIMIZERS = ("adamw", "adamw_torch", "adamw_8bit", "paged_adamw", "paged_adamw_8bit", "sgd")
 
 # Device-specific runtime overhead (the ``runtime_overhead`` line):
-#   base   fixed bytes per process (base_full / base_lora by train type) (CUDA context with lazy loading; CPU: thread arenas, oneDNN
-#          caches, lazily initialised kernels),
+#   base   fixed bytes per process, by train type (CUDA context with lazy loading; CPU: thread
+#          arenas, oneDNN caches, code pages and lazily initialised kernels),
 #   multi  extra per process when several devices talk (NCCL/HCCL communicators),
 #   frac   share of the allocated peak (CUDA caching-allocator slack),
 #   churn  share of one step's forward activation traffic (Σ layers of the saved bytes per
