@@ -147,3 +147,25 @@ def test_plan_modules_do_not_import_torch():
             "hardware.report; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_dpo_plan_flags_and_memory():
+    sft = make_plan(QWEN7, load_profile("a100-80g"), {"train_type": "lora", "max_length": 2048,
+                                                      "per_device_train_batch_size": 2,
+                                                      "gradient_checkpointing": True})
+    dpo = make_plan(QWEN7, load_profile("a100-80g"), {"task": "rlhf", "rlhf_type": "dpo",
+                                                      "train_type": "lora", "max_length": 2048,
+                                                      "per_device_train_batch_size": 2,
+                                                      "gradient_checkpointing": True})
+    assert dpo.task == "dpo" and dpo.flags["rlhf_type"] == "dpo"
+    assert dpo.breakdown["logits"] == 2 * sft.breakdown["logits"]     # chosen + rejected
+    assert dpo.peak_bytes > sft.peak_bytes
+
+
+def test_infer_plan_vllm_on_cuda_and_quant_fallback():
+    p = make_plan(QWEN7, load_profile("a100-80g"), {"task": "infer", "infer_backend": "vllm",
+                                                    "max_length": 4096, "max_new_tokens": 1024})
+    assert p.fits and p.flags["infer_backend"] == "vllm" and p.flags["max_model_len"] == 5120
+    small = make_plan(QWEN7, load_profile("t4"), {"task": "infer", "max_length": 1024})
+    assert small.fits and small.flags.get("quant_bits") in (None, 8, 4)
+    assert json.loads(json.dumps(small.to_dict()))["task"] == "infer"
