@@ -1,6 +1,7 @@
 """Glue between command configs and the pure planner in hardware/: wishes in, Plan out."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
@@ -64,7 +65,9 @@ def command_line(cfg, task: str, plan) -> str:
     """The equivalent `swift ...` command: the user's choices, then the planner's derived flags."""
     import shlex
 
-    chosen = {k: v for k, v in explicit_values(cfg).items() if k not in ("dry_run", "hardware", "hub_token")}
+    own = {f.name for f in dataclasses.fields(cfg.plan)} if hasattr(cfg, "plan") else set()
+    chosen = {k: v for k, v in explicit_values(cfg).items()
+              if k not in ("dry_run", "hardware", "hub_token", *own)}
     chosen.update(plan.flags)
     chosen.pop("nproc_per_node", None)
     parts = ["swift", task]
@@ -90,7 +93,8 @@ def print_plan(cfg, task: str, as_json: bool = False, free: bool = True) -> Any:
 
     console = Console()
     console.print(render_plan(plan))
-    console.print(f"[bold]command:[/] {cmd}")
+    console.print("[bold]command:[/]")
+    print(cmd)  # plain, unwrapped: copy-pasteable
     return plan
 
 
