@@ -38,10 +38,13 @@ class JsonlLogger(TrainerCallback):
         now = time.perf_counter()
         record = {"step": state.global_step, "max_steps": state.max_steps, **logs}
         seen = state.num_input_tokens_seen or 0
+        if seen:
+            record["tokens_seen"] = seen
         if seen and "loss" in logs:
             record["tokens_per_sec"] = round((seen - self._tokens) / max(now - self._t, 1e-9), 1)
-            record["tokens_seen"] = seen
             self._t, self._tokens = now, seen
+        if seen and "train_runtime" in logs:  # the run's summary: whole-run throughput
+            record["tokens_per_sec"] = round(seen / max(logs["train_runtime"], 1e-9), 1)
         record.update(memory_figures())
         record["time"] = round(time.time(), 3)
         with self.path.open("a", encoding="utf-8") as fh:
