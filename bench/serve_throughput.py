@@ -5,7 +5,10 @@ same R greedy chat requests at each concurrency level with the official `openai`
 tokens/s, the ratio to answering them one by one (the 1-client run), p50/p95 latency, and whether every
 request was answered with the same text as one by one (nothing lost, batching changes no answer).
 
-    python bench/serve_throughput.py [--model DIR] [--requests 48] [--max_tokens 32] [--json out.json]
+    python bench/serve_throughput.py [--model DIR] [--requests 48] [--max_tokens 32] [--threads 1] [--json out.json]
+
+On a busy small CPU machine torch's default of one intra-op thread per core can stall in thread
+barriers (other processes hold the cores); --threads sets OMP_NUM_THREADS for the server to compare.
 """
 from __future__ import annotations
 
@@ -29,9 +32,9 @@ QUESTIONS = ["who are you?", "What is the capital of France?", "Write a haiku ab
              "Describe the sea in winter.", "What is a neural network?"]
 
 
-def start_server(model: str, batch: int, extra: list[str]) -> tuple[subprocess.Popen, str, Path]:
+def start_server(model: str, batch: int, extra: list[str], threads: int | None) -> tuple[subprocess.Popen, str, Path]:
     log = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
     with log.open("w") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "deploy", "--model", model, "--port", "0",
                                  "--max_batch_size", str(batch), "--log_requests", "false", *extra],
@@ -76,6 +79,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=48, help="requests per concurrency level")
     ap.add_argument("--max_tokens", type=int, default=32)
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--threads", type=int, help="OMP_NUM_THREADS for the server (default: torch's choice)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
 
@@ -86,7 +90,7 @@ def main() -> int:
         from swift_cli.engine.tiny_model import build_tiny_model
 
         model = str(build_tiny_model(Path(tempfile.mkdtemp(prefix="serve-bench-")) / "tiny"))
-    proc, url, log = start_server(model, max(args.levels), ["--served_model_name", "bench"])
+    proc, url, log = start_server(model, max(args.levels), ["--served_model_name", "bench"], args.threads)
     try:
         client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
         requests = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.requests)]
@@ -97,7 +101,8 @@ def main() -> int:
         code = proc.wait(timeout=60)
     base = rows[0]
     print(f"pt backend, {Path(model).name}, {args.requests} greedy requests x max_tokens {args.max_tokens}, "
-          f"{os.cpu_count()} CPU cores; server exit code {code}")
+          f"{os.cpu_count()} CPU cores, server OMP_NUM_THREADS={args.threads or os.environ.get('OMP_NUM_THREADS', 'default')}, "
+          f"load average {os.getloadavg()[0]:.1f}; server exit code {code}")
     print("| clients | answered | same text as 1-by-1 | gen tokens | wall s | tokens/s | vs 1-by-1 | p50 s | p95 s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
