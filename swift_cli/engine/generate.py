@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from swift_cli.engine import models
 from swift_cli.engine.data.encode import prompt_ids
@@ -46,8 +45,6 @@ class ChatModel:
     """Base model plus named LoRA adapters (unmerged); pick an adapter per call."""
 
     def __init__(self, model_args, use_cpu: bool = False):
-        import torch  # noqa: F401
-
         model, template, self.system, dtype_name = resolve_for_inference(model_args)
         self.model_dir = models.resolve_model_dir(model, use_hf=model_args.use_hf, revision=model_args.revision,
                                                   token=model_args.hub_token)

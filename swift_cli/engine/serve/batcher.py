@@ -20,24 +20,13 @@ from typing import Callable
 from swift_cli.engine.generate import GenParams
 
 
-@dataclass(frozen=True)
-class Sampling:
-    """Decoding settings of one request (already validated)."""
-
-    max_tokens: int
-    temperature: float = 0.0
-    top_p: float = 1.0
-    top_k: int = 50
-    repetition_penalty: float = 1.0
-    stop: tuple[str, ...] = ()
-    seed: int | None = None
-
-    def batch_key(self, adapter: str, unique: int) -> tuple:
-        if self.temperature <= 0:
-            return (adapter, "greedy", self.repetition_penalty)
-        if self.seed is not None:
-            return (adapter, "seeded", unique)
-        return (adapter, "sample", self.temperature, self.top_p, self.top_k, self.repetition_penalty)
+def batch_key(sampling: GenParams, adapter: str, unique: int) -> tuple:
+    """Requests with equal keys can share one generate call: greedy ones always, seeded ones never."""
+    if sampling.temperature <= 0:
+        return (adapter, "greedy", sampling.repetition_penalty)
+    if sampling.seed is not None:
+        return (adapter, "seeded", unique)
+    return (adapter, "sample", sampling.temperature, sampling.top_p, sampling.top_k, sampling.repetition_penalty)
 
 
 @dataclass
@@ -63,11 +52,11 @@ class Job:
 
     _ids = itertools.count()
 
-    def __init__(self, prompt_ids: list[int], sampling: Sampling, adapter: str, n: int, stream: bool,
+    def __init__(self, prompt_ids: list[int], sampling: GenParams, adapter: str, n: int, stream: bool,
                  emit: Callable[[tuple], None], first_index: int = 0):
         self.prompt_ids, self.sampling, self.adapter = prompt_ids, sampling, adapter
         self.stream, self.emit = stream, emit
-        self.key = sampling.batch_key(adapter, next(self._ids))
+        self.key = batch_key(sampling, adapter, next(self._ids))
         self.rows = [Row(self, first_index + i) for i in range(n)]
         self.cancelled = False
 
@@ -139,7 +128,7 @@ class Batcher:
         ids = [[pad] * (width - len(r.job.prompt_ids)) + r.job.prompt_ids for r in rows]
         mask = [[0] * (width - len(r.job.prompt_ids)) + [1] * len(r.job.prompt_ids) for r in rows]
         s = jobs[0].sampling
-        params = GenParams(max_new_tokens=max(j.sampling.max_tokens for j in jobs), temperature=s.temperature,
+        params = GenParams(max_new_tokens=max(j.sampling.max_new_tokens for j in jobs), temperature=s.temperature,
                            top_p=s.top_p, top_k=s.top_k, repetition_penalty=s.repetition_penalty, seed=s.seed)
         batcher = self
 
@@ -181,7 +170,7 @@ class Batcher:
             text = self._decode(row.tokens)
             if any(s in text for s in stop):
                 return self._finish(row, "stop")
-        if len(row.tokens) >= job.sampling.max_tokens:
+        if len(row.tokens) >= job.sampling.max_new_tokens:
             return self._finish(row, "length")
         if job.stream:
             safe = len(text) - (max(map(len, stop)) - 1 if stop else 0)

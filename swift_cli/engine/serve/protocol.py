@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from swift_cli.engine.serve.batcher import Sampling
+from swift_cli.engine.generate import GenParams
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 
@@ -60,7 +60,7 @@ def _bool(body: dict, name: str, default: bool) -> bool:
 
 @dataclass
 class Decoding:
-    sampling: Sampling
+    sampling: GenParams
     n: int
     stream: bool
     include_usage: bool
@@ -94,7 +94,7 @@ def decoding(body: dict, defaults, max_n: int) -> Decoding:
     if not isinstance(options, dict):
         raise bad("stream_options", "stream_options must be an object", "invalid_type")
     include_usage = _bool(options, "include_usage", False)
-    sampling = Sampling(max_tokens or defaults.max_new_tokens, float(temperature), float(top_p),
+    sampling = GenParams(max_tokens or defaults.max_new_tokens, float(temperature), float(top_p),
                         0 if top_k < 0 else top_k, float(rep), tuple(stop), seed)
     return Decoding(sampling, n, stream, include_usage, max_tokens is not None)
 
@@ -139,16 +139,16 @@ def prompts_of(body: dict) -> list:
     raise bad("prompt", "prompt must be a string, a list of strings, or token ids")
 
 
-def fit_context(prompt_len: int, dec: Decoding, max_model_len: int, param: str = "messages") -> Sampling:
+def fit_context(prompt_len: int, dec: Decoding, max_model_len: int, param: str = "messages") -> GenParams:
     """Refuse prompts that do not fit; shorten a default max_tokens to the room left."""
     room = max_model_len - prompt_len
-    if room < 1 or (dec.max_tokens_given and dec.sampling.max_tokens > room):
-        asked = f" + {dec.sampling.max_tokens} completion tokens" if dec.max_tokens_given else ""
+    if room < 1 or (dec.max_tokens_given and dec.sampling.max_new_tokens > room):
+        asked = f" + {dec.sampling.max_new_tokens} completion tokens" if dec.max_tokens_given else ""
         raise ApiError(400, f"This model's maximum context length is {max_model_len} tokens; the request has "
                        f"{prompt_len} prompt tokens{asked}. Shorten the prompt or max_tokens.",
                        param=param, code="context_length_exceeded")
-    if dec.sampling.max_tokens > room:
+    if dec.sampling.max_new_tokens > room:
         from dataclasses import replace
 
-        return replace(dec.sampling, max_tokens=room)
+        return replace(dec.sampling, max_new_tokens=room)
     return dec.sampling

@@ -223,7 +223,7 @@ def build_app(engine: Engine, api_key: str | None):
         dec = decoding(body, engine.defaults, engine.max_n)
         prompts = engine.text_prompts(body)
         sampling = [fit_context(len(p), dec, engine.max_model_len, "prompt") for p in prompts]
-        sampling = min(sampling, key=lambda s: s.max_tokens)
+        sampling = min(sampling, key=lambda s: s.max_new_tokens)
         return await engine.respond(False, name, adapter, prompts, dec, sampling)
 
     app.include_router(v1)
