@@ -265,10 +265,12 @@ def lora_trainable_params(spec: ModelSpec, rank: int,
     return total
 
 
-def load_model_config(model_dir_or_id: str) -> dict[str, Any]:
-    """Read a model's config.json (local dir, path to the file, or a cached hub id).
+def load_model_config(model_dir_or_id: str, use_hf: bool | None = None,
+                      download: bool = True) -> dict[str, Any]:
+    """Read a model's config.json (local dir, path to the file, or a hub id: cache first, then
+    config.json alone from ModelScope / Hugging Face).
 
     Thin I/O wrapper kept apart from the pure code above; see :mod:`hardware.loaders`.
     """
     from .loaders import load_model_config as _load
-    return _load(model_dir_or_id)
+    return _load(model_dir_or_id, use_hf=use_hf, download=download)
