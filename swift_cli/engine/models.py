@@ -131,7 +131,8 @@ def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None
 
     kwargs = {"dtype": dtype}
     if attn_impl:
-        kwargs["attn_implementation"] = attn_impl
+        # ms-swift spells it flash_attn; transformers wants flash_attention_2
+        kwargs["attn_implementation"] = {"flash_attn": "flash_attention_2"}.get(attn_impl, attn_impl)
     if quant_config is not None:
         kwargs["quantization_config"] = quant_config
         kwargs["device_map"] = {"": device if device != "cuda" else 0}

@@ -50,9 +50,10 @@ def quant_config(cfg, dtype):
         return BitsAndBytesConfig(load_in_8bit=True)
     if bits != 4:
         raise UsageError(f"--quant_bits {bits}: bitsandbytes training supports 4 or 8")
+    compute = cfg.tuner.bnb_4bit_compute_dtype
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=cfg.tuner.bnb_4bit_quant_type,
                               bnb_4bit_use_double_quant=cfg.tuner.bnb_4bit_use_double_quant,
-                              bnb_4bit_compute_dtype=dtype)
+                              bnb_4bit_compute_dtype=models.pick_dtype(compute, "cuda") if compute else dtype)
 
 
 def lora_config(cfg, task_type: str = "CAUSAL_LM"):
@@ -65,7 +66,7 @@ def lora_config(cfg, task_type: str = "CAUSAL_LM"):
     target = "all-linear" if targets in (["all-linear"], ["all"], ["ALL"]) else targets
     return LoraConfig(r=cfg.tuner.lora_rank, lora_alpha=cfg.tuner.lora_alpha, lora_dropout=cfg.tuner.lora_dropout,
                       target_modules=target, modules_to_save=cfg.tuner.modules_to_save or None,
-                      use_dora=cfg.tuner.train_type == "dora", task_type=task_type)
+                      use_dora=cfg.tuner.train_type == "dora" or cfg.tuner.use_dora, task_type=task_type)
 
 
 def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> dict:
@@ -89,6 +90,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
         report_to=report_to, dataloader_num_workers=t.dataloader_num_workers, use_cpu=device == "cpu",
         bf16=dtype == torch.bfloat16 and device != "cpu", fp16=False, disable_tqdm=True,
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
+        deepspeed=deepspeed_config(t.deepspeed, device), fsdp=t.fsdp,
     )
 
 
@@ -114,6 +116,35 @@ def prepare_device(device: str) -> None:
 
     if device == "cpu":
         torch.set_flush_denormal(True)
+
+
+def deepspeed_config(value: str | None, device: str):
+    """A built-in ZeRO config (zero2, zero3, zero3_offload) or a JSON file, for transformers' integration."""
+    if not value:
+        return None
+    if device != "cuda":
+        raise RequirementError(f"--deepspeed {value} needs CUDA GPUs (this machine: {device})")
+    try:
+        import deepspeed  # noqa: F401
+    except ImportError:
+        raise RequirementError(f"--deepspeed {value} needs deepspeed: pip install 'yichui[deepspeed]'") from None
+    if value.endswith(".json"):
+        if not Path(value).is_file():
+            raise UsageError(f"--deepspeed {value}: no such file")
+        return value
+    stage = {"zero2": 2, "zero3": 3, "zero3_offload": 3, "zero2_offload": 2}.get(value)
+    if stage is None:
+        raise UsageError(f"--deepspeed {value}: use zero2, zero3, zero2_offload, zero3_offload or a .json file")
+    zero: dict = {"stage": stage, "overlap_comm": True, "contiguous_gradients": True}
+    if value.endswith("offload"):
+        zero["offload_optimizer"] = {"device": "cpu", "pin_memory": True}
+        if stage == 3:
+            zero["offload_param"] = {"device": "cpu", "pin_memory": True}
+    if stage == 3:
+        zero["stage3_gather_16bit_weights_on_model_save"] = True
+    return {"bf16": {"enabled": "auto"}, "fp16": {"enabled": "auto"}, "zero_optimization": zero,
+            "gradient_accumulation_steps": "auto", "gradient_clipping": "auto",
+            "train_micro_batch_size_per_gpu": "auto", "train_batch_size": "auto"}
 
 
 def _to_dataset(encoded):

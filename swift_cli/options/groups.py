@@ -64,8 +64,11 @@ class TunerArgs:
     target_modules: list[str] = opt(["all-linear"], "Modules to adapt; all-linear resolves from the architecture",
                                     aliases=("lora_target_modules",))
     modules_to_save: list[str] = opt([], "Extra modules trained in full and saved with the adapter (e.g. lm_head)")
+    use_dora: bool = opt(False, "DoRA instead of LoRA (same as --train_type dora)")
+    quant_method: str | None = opt(None, "Quantize the base for training: bnb (bitsandbytes)", choices=("bnb",))
     quant_bits: int | None = opt(None, "Load the base quantized (4 or 8, bitsandbytes); qlora implies 4",
                                  choices=None)
+    bnb_4bit_compute_dtype: str | None = opt(None, "4-bit compute dtype (default: --torch_dtype)", choices=DTYPES)
     bnb_4bit_quant_type: str = opt("nf4", "4-bit quant type", choices=("nf4", "fp4"))
     bnb_4bit_use_double_quant: bool = opt(True, "Double quantization for 4-bit")
 
@@ -106,6 +109,8 @@ class TrainArgs:
     strict: bool = opt(False, "Refuse to start when the memory estimate exceeds free memory")
     hardware: str | None = opt(None, "Plan for a named hardware profile or JSON file instead of this machine")
     use_cpu: bool = opt(False, "Train on CPU even when an accelerator is present")
+    deepspeed: str | None = opt(None, "zero2, zero3, zero3_offload (built in) or a DeepSpeed JSON file")
+    fsdp: str | None = opt(None, "FSDP options as transformers takes them, e.g. 'full_shard auto_wrap'")
 
 
 @dataclass(frozen=True)

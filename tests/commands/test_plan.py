@@ -54,3 +54,22 @@ def test_doctor_reports_each_check_offline():
     names = {c["name"] for c in checks}
     assert {"python", "torch", "disk space", "engines"} <= names
     assert proc.returncode == (0 if all(c["ok"] for c in checks) else 1)
+
+
+def test_the_plans_command_is_accepted_by_swift_sft(tmp_path):
+    """The derived flags use our own option names, so the printed command runs as printed."""
+    import shlex
+
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.options.parse import parse_command
+
+    config = dict(QWEN25_7B, hidden_size=8192, intermediate_size=29568, num_hidden_layers=80,
+                  num_attention_heads=64, num_key_value_heads=8)  # Qwen2.5-72B
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    for hardware in ("a100-80g:2", "rtx4090", "h100:8"):
+        plan = json.loads(swift("plan", "--model", tmp_path, "--hardware", hardware, "--json").stdout)
+        words = shlex.split(plan["command"])
+        words = words[1:] if words[0].startswith("NPROC_PER_NODE=") else words
+        assert words[:2] == ["swift", "sft"]
+        _, cfg = parse_command(SftConfig, words[2:])
+        assert cfg.tuner.lora_rank == plan["flags"].get("lora_rank", 8)
