@@ -32,11 +32,20 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
         from swift_cli.engine.batch_infer import answer_datasets
 
         return answer_datasets(chat, params, cfg.infer.val_dataset, cfg.infer.result_path)
-    return _chat_loop(chat, params, cfg.infer.max_length)
+    return _chat_loop(chat, params, cfg.infer.max_length, cfg.generation.stream)
 
 
-def _chat_loop(chat, params, max_length: int) -> int:
-    """Multi-turn chat; works on a terminal and with piped stdin (exit 0 at end of input)."""
+def _fit_history(chat, history: list[dict], max_length: int, reserve: int) -> list[dict]:
+    """Drop the oldest exchanges until the prompt plus the reserved answer fits max_length."""
+    from swift_cli.engine.data.encode import prompt_ids
+
+    while len(history) > 1 and len(prompt_ids(chat.tokenizer, chat.with_system(history))) + reserve > max_length:
+        history = history[2:] if len(history) > 2 else history[-1:]
+    return history
+
+
+def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
+    """Multi-turn chat; streams on a terminal, works with piped stdin (exit 0 at end of input)."""
     interactive = sys.stdin.isatty()
     history: list[dict] = []
     if interactive:
@@ -55,10 +64,15 @@ def _chat_loop(chat, params, max_length: int) -> int:
         if query == "/clear":
             history = []
             continue
-        history.append({"role": "user", "content": query})
-        text, prompt_len, _ = chat.generate(history, params)
-        print(f">>> {text}" if interactive else text, flush=True)
+        history = _fit_history(chat, history + [{"role": "user", "content": query}], max_length,
+                               min(params.max_new_tokens, max_length // 2))
+        if interactive and stream:
+            from transformers import TextStreamer
+
+            print(">>> ", end="", flush=True)
+            text, _, _ = chat.generate(history, params, streamer=TextStreamer(chat.tokenizer, skip_prompt=True,
+                                                                              skip_special_tokens=True))
+        else:
+            text, _, _ = chat.generate(history, params)
+            print(f">>> {text}" if interactive else text, flush=True)
         history.append({"role": "assistant", "content": text})
-        while prompt_len > max_length and len(history) > 2:  # keep history within max_length
-            history = history[2:]
-            prompt_len = int(prompt_len * 0.5)
