@@ -99,6 +99,9 @@ def policy_model(cfg, loaded: Loaded):
     LoRA config (None for full fine-tuning)."""
     base = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
                              quant_config(cfg, loaded.dtype))
+    # No KV cache in training: with a cache transformers skips the packed-sequence mask, and packed rows
+    # would attend to each other (tests/engine/test_packing.py).
+    base.config.use_cache = False
     adapters = models.parse_adapters(cfg.model.adapters)
     if not adapters:
         return base, lora_config(cfg)
@@ -153,22 +156,34 @@ def _to_dataset(encoded):
     return Dataset.from_dict({"input_ids": [e.input_ids for e in encoded], "labels": [e.labels for e in encoded]})
 
 
+def _packed_dataset(encoded, max_length: int, task: str):
+    from datasets import Dataset
+
+    from swift_cli.engine.data.packing import pack, split_long
+
+    rows = split_long(encoded, max_length) if task == "pt" else encoded
+    return Dataset.from_list(pack(rows, max_length))
+
+
 def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_callbacks=(), task: str = "sft"):
-    """An SFTTrainer over pre-tokenized rows (labels already masked to assistant tokens)."""
+    """An SFTTrainer over pre-tokenized rows (labels already masked to assistant tokens); with --packing (always
+    for pt) rows are packed by us into max_length sequences kept apart by position ids."""
     from trl import SFTConfig, SFTTrainer
+
+    from swift_cli.engine.data.packing import PackedCollator
 
     prepare_device(loaded.device)
     model, peft_config = policy_model(cfg, loaded)
     packing = cfg.data.packing or task == "pt"
     args = SFTConfig(**trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val)),
-                     max_length=cfg.data.max_length, packing=packing,
-                     packing_strategy="bfd_split" if task == "pt" else "bfd",
-                     dataset_kwargs={"skip_prepare_dataset": False})
-    trainer = SFTTrainer(model=model, args=args, train_dataset=_to_dataset(data.train),
-                         eval_dataset=_to_dataset(data.val) if data.val else None,
-                         processing_class=loaded.tokenizer, peft_config=peft_config,
-                         callbacks=list(extra_callbacks))
-    return trainer
+                     max_length=cfg.data.max_length, packing=False,
+                     dataset_kwargs={"skip_prepare_dataset": packing})
+    to_dataset = (lambda rows: _packed_dataset(rows, cfg.data.max_length, task)) if packing else _to_dataset
+    collator = PackedCollator(loaded.tokenizer.pad_token_id) if packing else None
+    return SFTTrainer(model=model, args=args, train_dataset=to_dataset(data.train),
+                      eval_dataset=to_dataset(data.val) if data.val else None, data_collator=collator,
+                      processing_class=loaded.tokenizer, peft_config=peft_config,
+                      callbacks=list(extra_callbacks))
 
 
 def run(trainer, run_dir: Path, resume: str | None, description: str) -> Path:
