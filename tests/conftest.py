@@ -31,3 +31,14 @@ def swift(*args: str, cwd: Path | None = None, env: dict | None = None, timeout:
 @pytest.fixture
 def run_swift():
     return swift
+
+
+@pytest.fixture(scope="session")
+def sft_adapter(tiny_model, tmp_path_factory) -> Path:
+    """A 60-step LoRA adapter on the tiny model (the demo recipe), trained once for the modules that need one."""
+    out = tmp_path_factory.mktemp("sft_adapter")
+    proc = swift("sft", "--config", REPO / "recipes" / "tiny-self-cognition.yaml", "--model", tiny_model,
+                 "--max_steps", "60", "--save_steps", "60", "--report_to", "none", "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (ckpt,) = out.glob("v*/checkpoint-60")
+    return ckpt

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.engine import models, runs, train
-from swift_cli.engine.data.build import collect, prepare, raise_problems
+from swift_cli.engine.data.build import collect, prepare, raise_problems, shuffle_and_split
 from swift_cli.engine.planning import check_fit
 from swift_cli.errors import UsageError
 from swift_cli.options.declare import flat_dict
@@ -97,13 +96,7 @@ def _preference_items(cfg, tokenizer):
         items = [i for i in items if len(prompt_ids(tokenizer, i.pref["prompt"])) <= limit]
     if not items:
         raise UsageError("--dataset: no usable preference rows" + (f" within --max_prompt_length {limit}" if limit else ""))
-    rng = random.Random(cfg.train.seed)
-    if d.dataset_shuffle:
-        rng.shuffle(items)
-    if not val and d.split_dataset_ratio > 0:
-        n_val = max(1, int(round(len(items) * d.split_dataset_ratio)))
-        val, items = items[:n_val], items[n_val:]
-    return items, val
+    return shuffle_and_split(items, val, d, cfg.train.seed)
 
 
 def align_run(cfg) -> Result:

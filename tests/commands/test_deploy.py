@@ -28,13 +28,9 @@ Q = [{"role": "user", "content": "who are you?"}]
 
 
 @pytest.fixture(scope="module")
-def adapter(tiny_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("deploy-sft")
-    proc = swift("sft", "--config", REPO / "recipes" / "tiny-self-cognition.yaml", "--model", tiny_model,
-                 "--max_steps", "60", "--save_steps", "60", "--report_to", "none", "--output_dir", out)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    (ckpt,) = out.glob("v*/checkpoint-60")
-    return ckpt
+def adapter(sft_adapter) -> Path:
+    """The shared session adapter (tests/conftest.py)."""
+    return sft_adapter
 
 
 @pytest.fixture(scope="module")

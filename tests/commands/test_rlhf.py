@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from swift_cli.resources import resource_path
-from tests.conftest import REPO, swift
+from tests.conftest import swift
 
 HELD_OUT = 12
 
@@ -23,13 +23,6 @@ def pref_split(tmp_path_factory) -> tuple[Path, list[dict]]:
     return path, held
 
 
-@pytest.fixture(scope="module")
-def sft_adapter(tiny_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sft_for_dpo")
-    proc = swift("sft", "--config", REPO / "recipes" / "tiny-self-cognition.yaml", "--model", tiny_model,
-                 "--max_steps", "60", "--save_steps", "60", "--report_to", "none", "--output_dir", out)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return next(out.glob("v*/checkpoint-60"))
 
 
 def _evaluate(tiny_model: Path, adapter: Path, held: list[dict]) -> tuple[float, int]:

@@ -109,6 +109,19 @@ def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str) -> tu
     return kept, dropped, shortest_dropped
 
 
+def shuffle_and_split(items: list, val_items: list, data, seed: int) -> tuple[list, list]:
+    """Shuffle (--dataset_shuffle) and hold out --split_dataset_ratio of the rows when no --val_dataset."""
+    items = list(items)
+    if data.dataset_shuffle:
+        random.Random(seed).shuffle(items)
+    if not val_items and data.split_dataset_ratio > 0:
+        n_val = max(1, int(round(len(items) * data.split_dataset_ratio)))
+        if n_val >= len(items):
+            raise UsageError(f"--split_dataset_ratio {data.split_dataset_ratio} leaves no training rows")
+        val_items, items = items[:n_val], items[n_val:]
+    return items, val_items
+
+
 def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf: bool) -> Prepared:
     """The whole data path for a training command; raises UsageError on any bad or empty input."""
     items, problems = collect(data.dataset, task, model_name=data.model_name, model_author=data.model_author,
@@ -118,14 +131,7 @@ def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf
     raise_problems(problems + val_problems, "--dataset")
     if not items:
         raise UsageError("--dataset: no usable rows")
-    rng = random.Random(seed)
-    if data.dataset_shuffle:
-        rng.shuffle(items)
-    if not val_items and data.split_dataset_ratio > 0:
-        n_val = max(1, int(round(len(items) * data.split_dataset_ratio)))
-        if n_val >= len(items):
-            raise UsageError(f"--split_dataset_ratio {data.split_dataset_ratio} leaves no training rows")
-        val_items, items = items[:n_val], items[n_val:]
+    items, val_items = shuffle_and_split(items, val_items, data, seed)
     train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy)
     val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy)
     if not train:
