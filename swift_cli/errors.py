@@ -2,6 +2,16 @@
 
 Exit codes (documented in the README): 0 ok; 2 bad input/usage; 3 missing hardware/library for a
 requested feature; 4 model or dataset could not be fetched; 130 interrupted by the user.
+Failure classes (the cockpit; each message is one line: what happened + the next command to run):
+  5  out of memory: CUDA OOM, a CPU allocation failure (MemoryError), or a plan whose estimated
+     peak is above --max_memory (refused before anything is loaded)
+  6  the training loss became NaN/inf (stopped; the state at that step is saved for inspection)
+  7  the tokenizer has no chat template (and no --template was given)
+  8  every row is longer than --max_length
+  9  the port asked of swift deploy is already in use
+  10 disk full, or the output folder became read-only, while saving
+  11 stopped at --max_runtime with a checkpoint saved (resume with the printed command)
+  (137 is not ours: the OS killed the process, usually its out-of-memory killer.)
 Set YICHUI_DEBUG=1 to get tracebacks.
 """
 from __future__ import annotations
@@ -35,6 +45,48 @@ class FetchError(SwiftError):
     """A model or dataset could not be downloaded (offline, unknown id)."""
 
     exit_code = 4
+
+
+class OutOfMemory(SwiftError):
+    """The run needed more device or host memory than there is (or than --max_memory allows)."""
+
+    exit_code = 5
+
+
+class Diverged(SwiftError):
+    """The training loss became NaN or infinite."""
+
+    exit_code = 6
+
+
+class NoChatTemplate(UsageError):
+    """The tokenizer has no chat template and none was named with --template."""
+
+    exit_code = 7
+
+
+class RowsTooLong(UsageError):
+    """Every dataset row is longer than --max_length."""
+
+    exit_code = 8
+
+
+class PortInUse(UsageError):
+    """swift deploy's --port is taken by another process."""
+
+    exit_code = 9
+
+
+class SaveFailed(SwiftError):
+    """Writing a checkpoint or output failed: disk full, quota, or a read-only folder."""
+
+    exit_code = 10
+
+
+class RuntimeLimit(SwiftError):
+    """--max_runtime was reached; a checkpoint was saved."""
+
+    exit_code = 11
 
 
 class Interrupted(SwiftError):
