@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.engine.data.readers import SUFFIXES, Row, read_file
+from swift_cli.engine.hub_data import registry_rows
 from swift_cli.errors import FetchError, UsageError
 
 SELF_COGNITION_NAMES = {"self-cognition", "swift/self-cognition", "self_cognition", "modelscope/self-cognition"}
@@ -100,6 +101,8 @@ def load_rows(spec_text: str, *, model_name: list[str], model_author: list[str],
             raise UsageError(bad[0] + (f" (and {len(bad) - 1} more bad lines)" if len(bad) > 1 else ""))
     elif path.suffix.lower() in SUFFIXES or spec.source.startswith((".", "/", "~")):
         raise UsageError(f"--dataset {spec.source}: no such file")
+    elif (hub_rows := registry_rows(spec.source, use_hf)) is not None:  # `swift list datasets` names
+        rows = hub_rows
     elif "/" not in spec.source:
         raise UsageError(f"--dataset {spec.source}: no such file or built-in dataset; built-ins: "
                          f"{', '.join(BUILTIN_NAMES)}")

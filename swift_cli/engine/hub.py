@@ -1,0 +1,255 @@
+"""Download models and datasets from ModelScope (default) or Hugging Face, with a rich progress bar and
+verification of every file against the hub's advertised size and hash.
+
+Both clients resume on their own inside one call: huggingface_hub re-requests a cut file with a
+`Range` header, modelscope keeps its partial files and continues them. Files completed by an
+earlier run are found in the cache and skipped. On top of that we check each Hugging Face file:
+size, sha256 for LFS files, the git blob sha1 for small ones (modelscope checks sha256 itself).
+A corrupt file is removed so the next run fetches it again. Tokens come from --hub_token or
+HF_TOKEN / MODELSCOPE_API_TOKEN and are passed to the client only: never printed or written.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from swift_cli.errors import FetchError
+
+HUB_NAMES = {True: "Hugging Face", False: "ModelScope"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to fetch and where from."""
+
+    repo_id: str
+    repo_type: str = "model"            # model | dataset
+    use_hf: bool = False
+    revision: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    local_dir: str | None = None
+    token: str | None = None
+    verify: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file as the hub lists it."""
+
+    path: str
+    size: int
+    sha256: str | None = None           # LFS files
+    git_sha1: str | None = None         # git blob id (non-LFS files)
+
+
+@dataclass
+class Result:
+    path: Path
+    files: list[RemoteFile]
+    bytes_total: int
+    verified: int = 0
+
+
+def cache_dir(use_hf: bool) -> str:
+    """Where the chosen hub's client keeps its cache (honours HF_HOME/HF_HUB_CACHE, MODELSCOPE_CACHE)."""
+    if use_hf:
+        from huggingface_hub import constants
+
+        return str(constants.HF_HUB_CACHE)
+    from modelscope.utils.file_utils import get_modelscope_cache_dir
+
+    return get_modelscope_cache_dir()
+
+
+def token_for(req: Request) -> str | None:
+    """--hub_token, else the hub's environment variable (never logged)."""
+    env = "HF_TOKEN" if req.use_hf else "MODELSCOPE_API_TOKEN"
+    return req.token or os.environ.get(env) or None
+
+
+def _fail(req: Request, why: str) -> FetchError:
+    what = "dataset" if req.repo_type == "dataset" else "model"
+    rev = f" at revision {req.revision}" if req.revision else ""
+    return FetchError(f"cannot download {what} {req.repo_id!r}{rev} from {HUB_NAMES[req.use_hf]} ({why}); "
+                      f"cache dir: {cache_dir(req.use_hf)}")
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, token-free reason for a hub failure."""
+    name = type(exc).__name__
+    if name in ("RepositoryNotFoundError", "NotExistError") or "404" in str(exc)[:200]:
+        return "no such repository, or it is private/gated: check the id and the token"
+    if name == "RevisionNotFoundError":
+        return "no such revision"
+    if name in ("GatedRepoError",) or "401" in str(exc)[:200] or "403" in str(exc)[:200]:
+        return "access denied: accept the license on the hub and pass a token"
+    return f"offline or hub unreachable: {name}"
+
+
+def download(req: Request, show_progress: bool = True) -> Result:
+    """Fetch `req` into the hub cache (or --local_dir); verify it; one-line FetchError on any failure."""
+    try:
+        files = _list_hf(req) if req.use_hf else []
+    except Exception as exc:  # noqa: BLE001 - listing fails first when offline / unknown id
+        raise _fail(req, _reason(exc)) from None
+    total = sum(f.size for f in files)
+    watch = _watch_root(req)
+    try:
+        with _Progress(req, total, watch, show_progress):
+            path = _snapshot_hf(req) if req.use_hf else _snapshot_ms(req)
+    except FetchError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(req, _reason(exc)) from None
+    result = Result(Path(path), files, total)
+    if req.verify and files:
+        result.verified = verify(result.path, files, req)
+    return result
+
+
+# --- Hugging Face -----------------------------------------------------------------------------------------
+
+def _list_hf(req: Request) -> list[RemoteFile]:
+    """The files the snapshot will contain (after --include/--exclude), with their sizes and hashes."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.hf_api import RepoFile
+    from huggingface_hub.utils import filter_repo_objects
+
+    api = HfApi(token=token_for(req))
+    entries = [e for e in api.list_repo_tree(req.repo_id, recursive=True, revision=req.revision,
+                                             repo_type=req.repo_type) if isinstance(e, RepoFile)]
+    keep = set(filter_repo_objects([e.path for e in entries], allow_patterns=req.include or None,
+                                   ignore_patterns=req.exclude or None))
+    return [RemoteFile(e.path, e.lfs.size if e.lfs else e.size, e.lfs.sha256 if e.lfs else None,
+                       None if e.lfs else e.blob_id) for e in entries if e.path in keep]
+
+
+def _snapshot_hf(req: Request) -> str:
+    from huggingface_hub import snapshot_download
+
+    return snapshot_download(req.repo_id, repo_type=req.repo_type, revision=req.revision,
+                             allow_patterns=req.include or None, ignore_patterns=req.exclude or None,
+                             local_dir=req.local_dir, token=token_for(req))
+
+
+# --- ModelScope -------------------------------------------------------------------------------------------
+
+def _snapshot_ms(req: Request) -> str:
+    from modelscope.hub.snapshot_download import snapshot_download
+
+    # The token goes to this call only; HubApi().login() would write it to ~/.modelscope/credentials.
+    return snapshot_download(repo_id=req.repo_id, repo_type=req.repo_type, revision=req.revision,
+                             allow_patterns=req.include or None, ignore_patterns=req.exclude or None,
+                             local_dir=req.local_dir, token=token_for(req))
+
+
+# --- verification -----------------------------------------------------------------------------------------
+
+def _git_blob_sha1(path: Path) -> str:
+    h = hashlib.sha1(f"blob {path.stat().st_size}\0".encode())
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify(root: Path, files: list[RemoteFile], req: Request) -> int:
+    """Check every file's size and hash; remove a bad one (its cache blob too) and raise FetchError."""
+    for f in files:
+        local = root / f.path
+        if not local.is_file():
+            raise _fail(req, f"{f.path} is missing after download")
+        size = local.stat().st_size
+        problem = None
+        if size != f.size:
+            problem = f"{f.path}: size {size} bytes, the hub says {f.size}"
+        elif f.sha256 and (got := _sha256(local)) != f.sha256:
+            problem = f"{f.path}: sha256 {got[:12]}… does not match the hub's {f.sha256[:12]}…"
+        elif f.git_sha1 and (got := _git_blob_sha1(local)) != f.git_sha1:
+            problem = f"{f.path}: git sha1 {got[:12]}… does not match the hub's {f.git_sha1[:12]}…"
+        if problem:
+            blob = local.resolve()
+            local.unlink(missing_ok=True)
+            if blob != local:
+                blob.unlink(missing_ok=True)   # the cache blob, so the next run fetches it again
+            raise FetchError(f"corrupt download from {HUB_NAMES[req.use_hf]} {req.repo_id}: {problem}; "
+                             "the bad copy was removed, run the command again to re-fetch it")
+    return len(files)
+
+
+# --- progress ---------------------------------------------------------------------------------------------
+
+def _watch_root(req: Request) -> Path:
+    """The folder whose growth measures the download (partial files included)."""
+    if req.local_dir:
+        return Path(req.local_dir)
+    base = Path(cache_dir(req.use_hf))
+    if req.use_hf:
+        return base / f"{req.repo_type}s--{req.repo_id.replace('/', '--')}"
+    return base
+
+
+def _bytes_under(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            p = os.path.join(dirpath, name)
+            if not os.path.islink(p):
+                try:
+                    total += os.path.getsize(p)
+                except OSError:
+                    pass
+    return total
+
+
+class _Progress:
+    """A rich bar fed by how much the destination folder has grown (works for both clients' partial files)."""
+
+    def __init__(self, req: Request, total: int, root: Path, enabled: bool):
+        self.req, self.total, self.root, self.enabled = req, total, root, enabled
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        if not self.enabled:
+            return self
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, \
+            TransferSpeedColumn
+
+        self.start_bytes = _bytes_under(self.root) if self.root.exists() else 0
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                            TransferSpeedColumn(), TimeRemainingColumn(), transient=False)
+        self.task = self.bar.add_task(f"{HUB_NAMES[self.req.use_hf]} {self.req.repo_id}", total=self.total or None)
+        self.bar.start()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+        return self
+
+    def _poll(self):
+        while not self._stop.wait(0.25):
+            self._update()
+
+    def _update(self):
+        grown = max(0, _bytes_under(self.root) - self.start_bytes) if self.root.exists() else 0
+        self.bar.update(self.task, completed=min(grown, self.total) if self.total else grown)
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.enabled:
+            return False
+        self._stop.set()
+        self.thread.join()
+        if exc_type is None and self.total:
+            self.bar.update(self.task, completed=self.total)
+        self.bar.stop()
+        return False
