@@ -1,0 +1,260 @@
+"""One flow per main-menu entry. Each flow asks its questions as steps (Esc steps back), builds a Job (a
+command + option values) and hands it to jobs.execute — the same `main(argv)` the CLI runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from wizard import jobs, pickers, planfit, questions, report, ui
+from wizard.i18n import t
+
+RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "tiny-self-cognition.yaml"
+# The tiny model is randomly initialised: DPO on it needs a higher rate and few steps to show anything.
+TINY_DPO = {"learning_rate": 5e-4, "max_steps": 30, "per_device_train_batch_size": 4,
+            "gradient_accumulation_steps": 1, "gradient_checkpointing": False, "max_length": 256, "logging_steps": 5}
+TRAIN_TYPE_KEYS = {"lora": "tt.lora", "qlora": "tt.qlora", "dora": "tt.dora", "full": "tt.full"}
+# Options some flows ask besides the ones declared wizard=True (label and help still come from the declaration).
+EXTRA = {"dpo": ["beta"], "deploy": ["port"], "export": ["merge_lora", "to_ollama", "quant_method", "quant_bits"],
+         "quantize": ["quant_method", "quant_bits"]}
+
+
+@dataclass
+class Ctx:
+    """What the whole session shares: the wizard's own options and the hardware it plans for."""
+
+    hardware: str | None = None
+    output_dir: str = "output"
+    preset: dict[str, Any] = field(default_factory=dict)    # --model / --dataset given on the command line
+    auto: bool = False
+    _profile: Any = None
+
+    @property
+    def profile(self):
+        if self._profile is None:
+            self._profile = planfit.profile(self.hardware)
+        return self._profile
+
+
+def run_steps(steps: list[Callable[[dict], bool | None]], st: dict) -> None:
+    """Run the steps in order; Esc in a step goes back to the previous step that asked something
+    (a step returns False when it asked nothing, e.g. a preset answer). Back from the first leaves the flow."""
+    asked: list[int] = []
+    i = 0
+    while i < len(steps):
+        try:
+            if steps[i](st) is not False:
+                asked.append(i)
+            i += 1
+        except ui.Back:
+            if not asked:
+                raise
+            i = asked.pop()
+
+
+def _output_dir(ctx: Ctx, values: dict) -> str:
+    name = values.get("model") or (values.get("adapters") or ["run"])[0]
+    return str((Path(ctx.output_dir) / Path(str(name).rstrip("/")).name).resolve())
+
+
+def _model_step(ctx: Ctx, allow_tiny: bool = True, allow_adapter: bool = False):
+    def step(st: dict) -> bool:
+        if "model" in ctx.preset:
+            model = ctx.preset["model"]
+            st["values"]["model"] = str(pickers.tiny_model_dir()) if model == pickers.TINY else model
+            return False
+        st["values"].pop("model", None)
+        st["values"].pop("adapters", None)
+        st["values"].update(pickers.pick_model(ctx.profile, allow_tiny, allow_adapter))
+        return True
+    return step
+
+
+def _tiny_defaults(command: str, values: dict) -> dict:
+    """For the built-in tiny model: the demo recipe (sft) or the tiny DPO settings, under the user's answers."""
+    if not pickers.is_tiny(values.get("model")):
+        return values
+    if command == "sft":
+        from swift_cli.commands.sft import SftConfig
+        from swift_cli.options.declare import command_specs
+        from swift_cli.options.parse import load_yaml_values
+
+        base = load_yaml_values(command_specs(SftConfig), str(RECIPE))
+        base.pop("dataset", None)
+        # The recipe's batch of 8 is the whole global batch: the planner would otherwise accumulate to 16.
+        return {**base, "gradient_accumulation_steps": 1, **values}
+    return {**TINY_DPO, **values}
+
+
+def train_flow(ctx: Ctx, command: str) -> int:
+    """Fine-tune (sft) or align (rlhf): model, data, method, plan, parameters, confirm, run, report."""
+    plan_task = "sft" if command == "sft" else "dpo"
+    cls = jobs.config_class(command)
+    st: dict = {"values": {}}
+    data_task = "sft" if command == "sft" else "dpo"
+
+    def dataset(st):
+        if "dataset" in ctx.preset:
+            st["values"]["dataset"] = ctx.preset["dataset"]
+            return False
+        st["values"]["dataset"] = pickers.pick_dataset(data_task)
+        return True
+
+    def names(st):
+        if not any(d.split("#")[0] in ("self-cognition", "swift/self-cognition") for d in st["values"]["dataset"]):
+            return False
+        spec = questions.specs(cls)
+        v = _tiny_defaults(command, dict(st["values"]))
+        for name, default in (("model_name", ["小锤", "Yichui"]), ("model_author", ["一锤定音", "yichui"])):
+            st["values"][name] = questions.ask_option(spec[name], v.get(name) or default)
+        return True
+
+    def method(st):
+        if command == "sft":
+            choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in questions.specs(cls)["train_type"].choices]
+            st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
+        else:
+            spec = questions.specs(cls)["rlhf_type"]
+            st["values"]["rlhf_type"] = ui.select(t("rlhf.ask"), [ui.Choice(c, c) for c in spec.choices])
+        return True
+
+    def plan(st):
+        planfit.show_hardware(ctx.profile, ctx.hardware)
+        values = _tiny_defaults(command, {**st["values"], "output_dir": _output_dir(ctx, st["values"])})
+        st["planned"] = planfit.plan_step(cls, values, plan_task, ctx.hardware)
+        return True
+
+    def params(st):
+        asked = {"model", "dataset", "model_name", "model_author", "train_type"}
+        names_ = [n for n in questions.wizard_options(cls) + EXTRA.get(command, []) if n not in asked]
+        st["final"] = questions.edit(cls, st["planned"], names_)
+        return True
+
+    def confirm(st):
+        job = jobs.Job(command, st["final"], plan_task)
+        while True:
+            jobs.show_command(job)
+            choice = ui.select(t("confirm.ask"), [ui.Choice(t("confirm.run"), "run"), ui.Choice(t("confirm.edit"), "edit"),
+                                                  ui.Choice(t("confirm.back"), "back"),
+                                                  ui.Choice(t("confirm.exit"), "exit")])
+            if choice == "edit":
+                params(st)
+                job = jobs.Job(command, st["final"], plan_task)
+            elif choice == "back":
+                raise ui.Back()
+            else:
+                st["go"] = choice == "run"
+                st["job"] = job
+                return True
+
+    run_steps([_model_step(ctx, allow_adapter=command != "sft"), dataset, names, method, plan, params, confirm], st)
+    if not st["go"]:
+        return 0
+    return run_and_report(ctx, st["job"])
+
+
+def auto_job(ctx: Ctx, command: str) -> jobs.Job:
+    """--auto: the default job with no questions (the tiny model and the built-in data unless preset)."""
+    model = ctx.preset.get("model", pickers.TINY)
+    values: dict = {"model": str(pickers.tiny_model_dir()) if model == pickers.TINY else model}
+    if command == "sft":
+        values["dataset"] = ctx.preset.get("dataset", ["self-cognition#400"])
+        values.update(model_name=["小锤", "Yichui"], model_author=["一锤定音", "yichui"])
+    else:
+        values.update(dataset=ctx.preset.get("dataset", ["tiny-preferences"]), rlhf_type="dpo")
+    values = _tiny_defaults(command, {**values, "output_dir": _output_dir(ctx, values)})
+    cls = jobs.config_class(command)
+    plan, why = planfit.make_plan(cls, values, "sft" if command == "sft" else "dpo", ctx.hardware)
+    if plan is not None:
+        values = {**planfit.flags_as_values(cls, plan.flags), **values}
+        ui.console.print(f"[bold]{t('plan.title')}[/]: {planfit.verdict(plan)}")
+    else:
+        ui.console.print(t("plan.none", why=why))
+    return jobs.Job(command, values, "sft" if command == "sft" else "dpo")
+
+
+def run_and_report(ctx: Ctx, job: jobs.Job) -> int:
+    """Answers before, the run, answers after, the report, then (interactive) the next actions."""
+    ui.console.print(t("report.asking", which=t("report.base")))
+    before = report.ask(report.model_values(job))
+    outcome = jobs.execute(job)
+    if outcome.code or not outcome.checkpoint:
+        return outcome.code or 1
+    ui.console.print(t("report.asking", which=t("report.tuned")))
+    after = report.ask(report.trained_values(job, outcome))
+    learned = report.render(job, outcome, before, after)
+    if ctx.auto:
+        return 0 if learned else 1
+    return next_actions(ctx, report.trained_values(job, outcome))
+
+
+def next_actions(ctx: Ctx, trained: dict) -> int:
+    choice = ui.select(t("next.ask"), [ui.Choice(t("next.chat"), "chat"), ui.Choice(t("next.export"), "export"),
+                                       ui.Choice(t("next.deploy"), "deploy"), ui.Choice(t("next.menu"), "menu"),
+                                       ui.Choice(t("next.exit"), "exit")])
+    if choice in ("chat", "export", "deploy"):
+        command = {"chat": "infer"}.get(choice, choice)
+        return command_flow(ctx, command, preset=trained)
+    return -1 if choice == "menu" else 0
+
+
+def command_flow(ctx: Ctx, command: str, preset: dict | None = None) -> int:
+    """Chat, deploy, download, quantize, export: the model, then the command's wizard options, confirm, run."""
+    if not jobs.available(command):
+        ui.console.print(f"[yellow]{t('unavailable', cmd=command)}[/]")
+        return -1
+    cls = jobs.config_class(command)
+    spec = questions.specs(cls)
+    st: dict = {"values": dict(preset or {})}
+
+    def model(st):
+        if preset or ("model" not in spec and "adapters" not in spec):
+            return False
+        return _model_step(ctx, allow_tiny=command != "download", allow_adapter="adapters" in spec)(st)
+
+    def options(st):
+        names = [n for n in questions.wizard_options(cls) + EXTRA.get(command, [])
+                 if n in spec and n not in ("model", "adapters", "dataset")]
+        if not names:
+            return False
+        st["values"] = questions.edit(cls, st["values"], names)
+        return True
+
+    def confirm(st):
+        job = jobs.Job(command, st["values"])
+        jobs.show_command(job)
+        choice = ui.select(t("confirm.ask"), [ui.Choice(t("confirm.run"), "run"), ui.Choice(t("confirm.back"), "back"),
+                                              ui.Choice(t("confirm.exit"), "exit")])
+        if choice == "back":
+            raise ui.Back()
+        st["job"] = job if choice == "run" else None
+        return True
+
+    run_steps([model, options, confirm], st)
+    if st["job"] is None:
+        return 0
+    return jobs.execute(st["job"]).code
+
+
+def plan_flow(ctx: Ctx) -> int:
+    """Plan hardware & memory: the same `swift plan` table for a model, a workload and a method."""
+    cls = jobs.config_class("plan")
+    spec = questions.specs(cls)
+    st: dict = {"values": {}}
+
+    def task(st):
+        st["values"]["task"] = ui.select(t("plan.task"), [ui.Choice(c, c) for c in spec["task"].choices])
+        return True
+
+    def method(st):
+        if st["values"]["task"] == "infer":
+            st["values"].pop("train_type", None)
+            return False
+        choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in spec["train_type"].choices]
+        st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
+        return True
+
+    planfit.show_hardware(ctx.profile, ctx.hardware)
+    run_steps([_model_step(ctx), task, method], st)
+    values = {**st["values"], "hardware": ctx.hardware}
+    return jobs.execute(jobs.Job("plan", values)).code

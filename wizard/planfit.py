@@ -1,0 +1,134 @@
+"""The hardware screen and the memory plan: the same probe and planner `swift plan` uses, shown on one
+screen, with the plan that fits offered when the user's choice does not."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from swift_cli.errors import SwiftError
+from swift_cli.options.declare import build_config
+from swift_cli.options.parse import convert
+from wizard import ui
+from wizard.i18n import t
+from wizard.questions import specs
+
+GIB = 1024 ** 3
+# Flags the planner may change when offering a plan that fits (the user's other choices stay).
+PLANNER_CHOSEN = ("train_type", "per_device_train_batch_size", "gradient_accumulation_steps",
+                  "gradient_checkpointing", "quant_method", "quant_bits", "bnb_4bit_compute_dtype",
+                  "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "deepspeed", "use_dora")
+
+
+def profile(hardware: str | None):
+    """This machine (probe) or the named profile, as the planner sees it."""
+    from swift_cli.engine.planning import load_profile
+
+    return load_profile(hardware)
+
+
+def show_hardware(prof, hardware: str | None) -> None:
+    """One screen: devices, memory, CPU/RAM and the engines that are installed."""
+    table = Table(title=t("hw.title") if not hardware else t("hw.profile", name=prof.name), show_header=False,
+                  title_justify="left")
+    table.add_column(style="cyan")
+    table.add_column()
+    if prof.accelerator == "cpu":
+        table.add_row(t("hw.device"), t("hw.none"))
+    else:
+        names = sorted({d.name for d in prof.devices})
+        table.add_row(t("hw.device"), f"{prof.accelerator}: {len(prof.devices)} × {', '.join(names)}")
+        table.add_row(t("hw.memory"), f"{prof.device_free_bytes / GIB:.1f} / {prof.device_total_bytes / GIB:.1f} GiB")
+    table.add_row(t("hw.cpu"), f"{prof.cpu_cores}, {prof.ram_free_bytes / GIB:.1f} / {prof.ram_total_bytes / GIB:.1f} GiB")
+    engines = [f"{k} {v}" for k, v in (prof.engines or {}).items() if v and k in
+               ("torch", "transformers", "peft", "trl", "vllm", "bitsandbytes", "deepspeed")]
+    if engines:
+        table.add_row(t("hw.engines"), ", ".join(engines))
+    ui.console.print(table)
+
+
+def rough_fit(params_b: float, prof) -> str:
+    """≈ what a model of this size fits here, from bytes per parameter alone (for the picker's list)."""
+    half = prof.accelerator != "cpu"
+    free = prof.device_free_bytes / GIB
+    need = {"full": 8 if half else 16, "lora": 2 if half else 4, "qlora": 0.7, "infer": 2 if half else 4}
+    for key in ("full", "lora", "qlora"):
+        if key == "qlora" and prof.accelerator not in ("cuda", "cpu"):
+            continue
+        if params_b * need[key] * 1.3 + 1 <= free:
+            return t(f"fit.{key}")
+    return t("fit.infer") if params_b * need["infer"] * 1.2 + 1 <= free else t("fit.no")
+
+
+def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
+    """The planner's plan for these values (their explicit choices are wishes), or (None, why)."""
+    from swift_cli.engine.planning import make_plan as plan
+
+    try:
+        return plan(build_config(config_cls, {**values, "hardware": hardware}), task, free=True), None
+    except SwiftError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not stop the wizard
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def flags_as_values(config_cls: type, flags: dict[str, Any]) -> dict[str, Any]:
+    """The planner's derived flags as typed option values of this command (flags it lacks are dropped)."""
+    known = specs(config_cls)
+    out = {}
+    for key, value in flags.items():
+        spec = known.get(key)
+        if spec is None:
+            continue
+        if spec.is_list and isinstance(value, str):
+            value = value.split()
+        out[key] = convert(spec, value)
+    return out
+
+
+def verdict(plan) -> str:
+    free, peak = plan.free_bytes / GIB, plan.peak_bytes / GIB
+    key = "plan.fits" if plan.fits else "plan.nofit"
+    return t(key, peak=f"{peak:.1f}", free=f"{free:.1f}", hw=plan.hardware)
+
+
+def describe(plan) -> str:
+    """One line: train type, batch × accumulation, checkpointing, deepspeed."""
+    f = plan.flags
+    parts = [plan.train_type or "", f"batch {f.get('per_device_train_batch_size')} × "
+             f"{f.get('gradient_accumulation_steps')}",
+             f"gradient_checkpointing {str(f.get('gradient_checkpointing')).lower()}"]
+    if f.get("deepspeed"):
+        parts.append(f"deepspeed {f['deepspeed']}")
+    return ", ".join(parts) + f" ({plan.peak_bytes / GIB:.1f} GiB)"
+
+
+def plan_step(config_cls: type, values: dict[str, Any], task: str, hardware: str | None,
+              fixed: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Show the estimate for the user's choices; when they do not fit, offer the planner's plan that does.
+    Returns the values with the planner's flags filled in (flags in `fixed` keep the user's value)."""
+    plan, why = make_plan(config_cls, values, task, hardware)
+    if plan is None:
+        ui.console.print(f"[yellow]{t('plan.none', why=why)}[/]")
+        return values
+    ui.console.print(f"[bold]{t('plan.title')}[/]: "
+                     + (f"[green]{verdict(plan)}[/]" if plan.fits else f"[bold red]{verdict(plan)}[/]"))
+    for note in plan.notes:
+        ui.console.print(f"  • {note}")
+    derived = {k: v for k, v in flags_as_values(config_cls, plan.flags).items() if k not in fixed}
+    if plan.fits:
+        return {**derived, **values}
+    free_values = {k: v for k, v in values.items() if k not in PLANNER_CHOSEN}
+    alt, _ = make_plan(config_cls, free_values, task, hardware)
+    choices = []
+    if alt is not None and alt.fits:
+        choices.append(ui.Choice(t("plan.use", desc=describe(alt)), "use"))
+    else:
+        ui.console.print(f"[red]{t('plan.nothing', hw=plan.hardware)}[/]")
+    for note in plan.notes:
+        if "--hardware" in note:
+            ui.console.print(t("plan.machine", hw=note.split("--hardware", 1)[1].strip()))
+    choices.append(ui.Choice(t("plan.keep"), "keep"))
+    if ui.select(t("plan.offer"), choices) == "use":
+        return {**free_values, **flags_as_values(config_cls, alt.flags)}
+    return {**derived, **values}
