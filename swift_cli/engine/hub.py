@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,11 +91,70 @@ def _reason(exc: BaseException) -> str:
     return f"offline or hub unreachable: {name}"
 
 
+def endpoint(use_hf: bool) -> str:
+    """The hub's base URL as the client will use it (HF_ENDPOINT / MODELSCOPE_DOMAIN honoured)."""
+    if use_hf:
+        from huggingface_hub import constants
+
+        return constants.ENDPOINT
+    from modelscope.hub.utils.utils import get_endpoint
+
+    return get_endpoint()
+
+
+def reachable(url: str, timeout: float = 5.0) -> bool:
+    """Whether a TCP connection to the endpoint's host opens (fails fast instead of the clients' retries)."""
+    import socket
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _quiet_clients() -> None:
+    """The clients' retry/resume warnings would break the one-line contract; YICHUI_DEBUG=1 keeps them."""
+    import logging
+
+    if os.environ.get("YICHUI_DEBUG", "") in ("", "0", "false"):
+        for name in ("huggingface_hub", "modelscope", "modelscope_hub"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _cached_only(req: Request) -> str | None:
+    """The snapshot already in the cache / local_dir, when the hub cannot be reached."""
+    try:
+        if req.use_hf:
+            from huggingface_hub import snapshot_download
+
+            return snapshot_download(req.repo_id, repo_type=req.repo_type, revision=req.revision,
+                                     allow_patterns=req.include or None, ignore_patterns=req.exclude or None,
+                                     local_dir=req.local_dir, local_files_only=True)
+        from modelscope.hub.snapshot_download import snapshot_download
+
+        return snapshot_download(repo_id=req.repo_id, repo_type=req.repo_type, revision=req.revision,
+                                 local_dir=req.local_dir, local_files_only=True)
+    except Exception:  # noqa: BLE001 - nothing cached
+        return None
+
+
 def download(req: Request, show_progress: bool = True) -> Result:
     """Fetch `req` into the hub cache (or --local_dir); verify it; one-line FetchError on any failure."""
+    _quiet_clients()
+    url = endpoint(req.use_hf)
+    if not reachable(url):
+        cached = _cached_only(req)
+        if cached:
+            print(f"note: {url} is unreachable; using the cached copy (not re-verified)", file=sys.stderr)
+            return Result(Path(cached), [], 0)
+        raise _fail(req, f"offline or hub unreachable: cannot connect to {url}")
     try:
         files = _list_hf(req) if req.use_hf else []
-    except Exception as exc:  # noqa: BLE001 - listing fails first when offline / unknown id
+    except Exception as exc:  # noqa: BLE001 - listing fails first for an unknown id / no access
         raise _fail(req, _reason(exc)) from None
     total = sum(f.size for f in files)
     watch = _watch_root(req)
