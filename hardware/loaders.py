@@ -44,6 +44,10 @@ def load_model_config(model_dir_or_id: str, use_hf: bool | None = None,
         cached = _cached(hub, model_id)
         if cached:
             return _read(Path(cached))
+    # A name from the curated registry (qwen2.5-7b-instruct, or its hub ids): its recorded shape, offline.
+    registry = registry_config(model_id)
+    if registry:
+        return registry
     errors: list[str] = []
     if download:
         for hub in order:
@@ -56,6 +60,16 @@ def load_model_config(model_dir_or_id: str, use_hf: bool | None = None,
                 return _read(Path(got))
     why = f" ({'; '.join(errors)})" if errors else ""
     raise FileNotFoundError(f"{model_id}: no local directory and config.json could not be fetched{why}")
+
+
+def registry_config(name: str) -> dict[str, Any] | None:
+    """config.json keys rebuilt from swift_cli's model registry entry for `name` (None when not listed)."""
+    try:
+        from swift_cli.registry.models import config_for, find_model
+    except ImportError:  # hardware/ used without the CLI package
+        return None
+    entry = find_model(name)
+    return config_for(entry) if entry else None
 
 
 def _cached(hub: str, model_id: str) -> str | None:

@@ -45,6 +45,11 @@ def resolve_model_dir(model: str | None, *, use_hf: bool = False, revision: str 
         if not (path / "config.json").is_file():
             raise UsageError(f"--model {model}: directory has no config.json")
         return path
+    if "/" not in model:  # a registry name (swift list models) stands for its hub id
+        from swift_cli.registry.models import find_model, hub_id
+
+        entry = find_model(model)
+        model = hub_id(entry, use_hf) if entry else model
     if model.startswith((".", "/", "~")) or model.count("/") != 1:
         raise UsageError(f"--model {model}: no such directory (hub ids look like Org/Name)")
     return download_model(model, use_hf=use_hf, revision=revision, token=token)
