@@ -63,12 +63,9 @@ S: dict[str, tuple[str, str]] = {
     "data.hub": ("A hub dataset name (NAME or NAME#N)", "数据集 hub 名称（NAME 或 NAME#N）"),
     "data.path": ("Dataset file:", "数据文件："),
     "data.hub_name": ("Dataset name:", "数据集名称："),
-    "data.ok": ("{path}: {summary}", "{path}：{summary}"),
     "data.bad": ("{path} has bad rows (listed above); fix them or pick another file",
                  "{path} 有错误行（见上）；请修正或换一个文件"),
     "data.missing": ("{path}: no such file", "{path}：文件不存在"),
-    "data.name": ("Name to teach (zh then en, e.g. 小锤 Yichui):", "要教的名字（先中文后英文，例如 小锤 Yichui）："),
-    "data.author": ("Author to teach (zh then en):", "要教的作者（先中文后英文）："),
     # tuning
     "tt.ask": ("How to train?", "训练方式"),
     "tt.lora": ("LoRA: small adapters, the usual choice", "LoRA：训练小的适配器，最常用"),
@@ -76,8 +73,6 @@ S: dict[str, tuple[str, str]] = {
     "tt.dora": ("DoRA: LoRA with magnitude, a bit more memory", "DoRA：带幅度的 LoRA，显存略多"),
     "tt.full": ("Full: every weight, most memory", "全参：训练全部权重，显存最多"),
     "rlhf.ask": ("Which alignment algorithm?", "对齐算法"),
-    "rlhf.base": ("Start from an SFT checkpoint?", "从 SFT checkpoint 继续吗？"),
-    "rlhf.none": ("No: LoRA from the base model", "否：从底座模型做 LoRA"),
     # plan
     "plan.title": ("Memory estimate", "显存估算"),
     "plan.fits": ("fits: {peak} of {free} GiB free on {hw}", "放得下：需要 {peak} GiB，{hw} 可用 {free} GiB"),
@@ -126,8 +121,6 @@ S: dict[str, tuple[str, str]] = {
     "next.deploy": ("Deploy it as an API", "部署为 API"),
     "next.menu": ("Back to the main menu", "回到主菜单"),
     "next.exit": ("Exit", "退出"),
-    # generic
-    "ask.value": ("{label}:", "{label}："),
     "need.tty": ("swift wizard needs a terminal; use --auto or the swift commands in scripts",
                  "swift wizard 需要终端；脚本里请用 --auto 或 swift 子命令"),
     "auto.task": ("--auto runs sft, dpo or infer; for {task} use the menus or `swift {task}`",

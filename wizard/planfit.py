@@ -2,12 +2,12 @@
 screen, with the plan that fits offered when the user's choice does not."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rich.table import Table
 
 from swift_cli.errors import SwiftError
-from swift_cli.options.declare import build_config
 from swift_cli.options.parse import convert
 from wizard import ui
 from wizard.i18n import t
@@ -20,8 +20,9 @@ PLANNER_CHOSEN = ("train_type", "per_device_train_batch_size", "gradient_accumul
                   "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "deepspeed", "use_dora")
 
 
+@functools.lru_cache(maxsize=8)
 def profile(hardware: str | None):
-    """This machine (probe) or the named profile, as the planner sees it."""
+    """This machine (probed once per session) or the named profile, as the planner sees it."""
     from swift_cli.engine.planning import load_profile
 
     return load_profile(hardware)
@@ -61,15 +62,28 @@ def rough_fit(params_b: float, prof) -> str:
 
 
 def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
-    """The planner's plan for these values (their explicit choices are wishes), or (None, why)."""
-    from swift_cli.engine.planning import make_plan as plan
+    """The planner's plan with the user's answers as wishes (an answer equal to a declared default, e.g.
+    LoRA, is still a choice here, unlike `swift plan`'s explicit flags), or (None, why)."""
+    from hardware.loaders import load_model_config
+    from hardware.plan import make_plan as plan
+    from hardware.spec import ModelSpec
+    from swift_cli.engine.planning import PLANNER_KEYS
 
+    model = values.get("model")
+    if not model:
+        return None, "no --model (the base is read from the adapter's args.json at run time)"
+    wishes = {k: values[k] for k in PLANNER_KEYS if values.get(k) is not None}
+    if isinstance(wishes.get("target_modules"), list):
+        tm = wishes["target_modules"]
+        wishes["target_modules"] = tm[0] if len(tm) == 1 else tm
+    wishes["task"] = task
     try:
-        return plan(build_config(config_cls, {**values, "hardware": hardware}), task, free=True), None
+        spec = ModelSpec.from_config(load_model_config(model, use_hf=bool(values.get("use_hf"))))
+        return plan(spec, profile(hardware), wishes, None), None
     except SwiftError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not stop the wizard
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def flags_as_values(config_cls: type, flags: dict[str, Any]) -> dict[str, Any]:

@@ -75,11 +75,11 @@ def edit(config_cls: type, values: dict[str, Any], names: list[str]) -> dict[str
     values = dict(values)
     while True:
         shown = effective(config_cls, values)
-        width = max(len(option_label(all_specs[n])) for n in names)
+        width = max(ui.width(option_label(all_specs[n])) for n in names)
         choices = [ui.Choice(t("params.done"), None)]
         for name in names:
             spec = all_specs[name]
-            choices.append(ui.Choice(f"{option_label(spec):<{width}} = {show(shown[name]) or '-':<10} "
+            choices.append(ui.Choice(f"{ui.pad(option_label(spec), width)} = {ui.pad(show(shown[name]) or '-', 10)} "
                                      f"{option_help(spec)}", name))
         picked = ui.select(t("params.ask"), choices)
         if picked is None:

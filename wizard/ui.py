@@ -24,6 +24,17 @@ class Choice:
     value: Any
 
 
+def width(text: str) -> int:
+    """Columns on a terminal (CJK characters take two)."""
+    from prompt_toolkit.utils import get_cwidth
+
+    return get_cwidth(text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
 def _with_escape(question):
     """Bind a lone Esc to 'back' (arrow keys arrive as whole escape sequences and are not affected)."""
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
