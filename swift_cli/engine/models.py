@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from swift_cli.errors import FetchError, UsageError
+from swift_cli.errors import FetchError, NoChatTemplate, UsageError
 
 TEMPLATES = {
     # Our own minimal templates for --template; a model's own template is used when none is named.
@@ -123,8 +123,8 @@ def load_tokenizer(model_dir: Path, template: str | None = None):
             raise UsageError(f"--template {template}: unknown; choose from {', '.join(sorted(TEMPLATES))}")
         tok.chat_template = TEMPLATES[template]
     if not tok.chat_template:
-        raise UsageError(f"--model {model_dir}: the tokenizer has no chat template; pass --template chatml "
-                         f"(or one of {', '.join(sorted(TEMPLATES))})")
+        raise NoChatTemplate(f"--model {model_dir}: the tokenizer has no chat template; pass --template chatml "
+                             f"(or one of {', '.join(sorted(TEMPLATES))})")
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok
@@ -134,6 +134,10 @@ def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None
     """A causal LM on `device` in `dtype` (quantized when `quant_config` is given)."""
     from transformers import AutoModelForCausalLM
 
+    if quant_config is None and (Path(model_dir) / "yichui_quant.json").is_file():
+        from swift_cli.engine.export.quantizers import load_quantized  # `swift quantize` output (hqq/quanto: own readers)
+
+        return load_quantized(Path(model_dir), device)
     kwargs = {"dtype": dtype}
     if attn_impl:
         # ms-swift spells it flash_attn; transformers wants flash_attention_2
