@@ -37,12 +37,19 @@ def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = Non
         argv = ["--rlhf_type", fixed_type, *argv]
     _, cfg = parse(RlhfConfig, argv, prog, SUMMARY)
     fail_on(validate(cfg))
+    from swift_cli.engine import launch
+
+    if (code := launch.relaunch_if_requested("rlhf", argv, cfg)) is not None:  # NPROC_PER_NODE / NNODES
+        return code
+    launch.init_worker()
     from swift_cli.engine import pipeline
 
     if cfg.train.dry_run:
         pipeline.show_plan(cfg, "dpo")
         return 0
     result = pipeline.align_run(cfg)
+    if not launch.is_rank0():
+        return 0
     print(f"\nlast checkpoint: {result.checkpoint}")
     print(f"try it: swift infer --adapters {result.checkpoint} --query \"who are you?\"")
     return 0

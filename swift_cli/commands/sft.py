@@ -56,12 +56,19 @@ def main(argv: list[str], prog: str = "swift sft", task: str = "sft", summary: s
     """Run the command; returns the exit code."""
     _, cfg = parse(SftConfig, argv, prog, summary)
     fail_on(validate(cfg, task))
+    from swift_cli.engine import launch
+
+    if (code := launch.relaunch_if_requested(task, argv, cfg)) is not None:  # NPROC_PER_NODE / NNODES
+        return code
+    launch.init_worker()
     from swift_cli.engine import pipeline
 
     if cfg.train.dry_run:
         pipeline.show_plan(cfg, task)
         return 0
     result = pipeline.train_run(cfg, task)
+    if not launch.is_rank0():
+        return 0
     print(f"\nlast checkpoint: {result.checkpoint}")
     print(f"try it: swift infer --adapters {result.checkpoint} --query \"who are you?\""
           if cfg.tuner.train_type != "full" else f"try it: swift infer --model {result.checkpoint} --query \"hi\"")

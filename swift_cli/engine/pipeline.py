@@ -55,12 +55,16 @@ def show_plan(cfg, task: str) -> None:
 def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
     """Create (or, when resuming, reuse) the run folder and write args.json."""
     resume = cfg.train.resume_from_checkpoint
-    run_dir = Path(resume).resolve().parent if resume else runs.new_run_dir(output_root(cfg), cfg.train.add_version)
+    from swift_cli.engine.launch import from_rank0, is_rank0  # several processes: rank 0 names the folder
+
+    run_dir = Path(resume).resolve().parent if resume else from_rank0(
+        lambda: runs.new_run_dir(output_root(cfg), cfg.train.add_version))
     args = flat_dict(cfg)
     args.update(task=task, model_dir=str(loaded.model_dir.resolve()), device=loaded.device,
                 resolved_dtype=str(loaded.dtype).replace("torch.", ""), resolved_learning_rate=train.learning_rate(cfg),
                 data_stats=stats, run_dir=str(run_dir))
-    runs.write_args(run_dir, args)
+    if is_rank0():
+        runs.write_args(run_dir, args)
     return run_dir
 
 
