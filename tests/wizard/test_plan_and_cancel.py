@@ -1,0 +1,68 @@
+"""Wizard flows that must not train: a plan that does not fit (hardware profile) with the fitting plan
+offered, Esc stepping back, Ctrl-C at a prompt (exit 130, nothing written), and the non-interactive guards."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import swift
+from tests.wizard.terminal import CTRL_C, DOWN, ENTER, ESC, answer, finish, spawn
+
+# Qwen2.5-7B-Instruct's published config.json (the registry's qwen2.5-7b-instruct): weights only, no download.
+QWEN25_7B = {"architectures": ["Qwen2ForCausalLM"], "hidden_act": "silu", "hidden_size": 3584,
+             "intermediate_size": 18944, "max_position_embeddings": 32768, "model_type": "qwen2",
+             "num_attention_heads": 28, "num_hidden_layers": 28, "num_key_value_heads": 4, "rms_norm_eps": 1e-06,
+             "rope_theta": 1000000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 152064}
+
+
+@pytest.fixture
+def qwen7b(tmp_path):
+    folder = tmp_path / "Qwen2.5-7B-Instruct"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(QWEN25_7B))
+    return folder
+
+
+def test_lora_on_a_t4_does_not_fit_and_the_wizard_offers_qlora(tmp_path, qwen7b):
+    out = tmp_path / "out"
+    child = spawn("--task", "sft", "--model", qwen7b, "--dataset", "my/data", "--hardware", "t4",
+                  "--output_dir", out, home=tmp_path / "home")
+    answer(child, "How to train", ENTER)                       # LoRA
+    answer(child, "What now", ESC)                             # Esc: back to the method question
+    answer(child, "How to train", ENTER)
+    answer(child, "What now", ENTER)                           # use the plan that fits
+    answer(child, "Key parameters", ENTER)
+    answer(child, "Run it", DOWN * 3 + ENTER)                  # exit without running
+    code, screen = finish(child)
+    assert code == 0, screen[-3000:]
+    assert "Tesla T4" in screen                                # the one-screen hardware summary of the profile
+    assert "does NOT fit" in screen and "Use the plan that fits: qlora" in screen
+    command = next(line for line in screen.splitlines() if line.startswith("swift sft "))
+    assert "--quant_bits 4" in command and "--quant_method bnb" in command and "--torch_dtype float16" in command
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("keys", [["", CTRL_C], [DOWN * 2 + ENTER, CTRL_C]], ids=["at-model-menu", "at-text-prompt"])
+def test_ctrl_c_at_a_prompt_exits_130_and_writes_nothing(tmp_path, keys):
+    out, home = tmp_path / "out", tmp_path / "home"
+    child = spawn("--output_dir", out, home=home)
+    answer(child, "What would you like to do", DOWN * 2 + ENTER)
+    answer(child, "Which model", keys[0])
+    if keys[0]:
+        answer(child, "Folder with config.json", "half-typed")
+    child.send(keys[1])
+    code, screen = finish(child)
+    assert code == 130, screen[-2000:]
+    assert "cancelled" in screen and "Traceback" not in screen
+    assert not out.exists() and not (home / "models").exists()
+
+
+def test_without_a_terminal_the_wizard_says_so():
+    proc = swift("wizard", input="")
+    assert proc.returncode == 2 and "needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_auto_refuses_tasks_it_cannot_run_unattended():
+    proc = swift("wizard", "--auto", "--task", "deploy", "--hardware", "cpu")
+    assert proc.returncode == 2 and "--auto runs sft, dpo or infer" in proc.stderr
