@@ -76,7 +76,10 @@ def main(argv: list[str], prog: str = "swift list") -> int:
     if cfg.list.json:
         print(json.dumps(items, ensure_ascii=False))
         return 0
+    import sys
+
     from rich.console import Console
 
-    Console().print(_table(what, items))
+    # Piped output (grep, less) gets whole rows instead of rich's 80-column folding.
+    Console(width=None if sys.stdout.isatty() else 220).print(_table(what, items))
     return 0
