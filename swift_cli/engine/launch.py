@@ -173,3 +173,21 @@ def rank_heartbeat():
                 print(f"rank {rank()}/{world_size()} step {step}/{state.max_steps}", file=sys.stderr, flush=True)
 
     return RankHeartbeat()
+
+
+def local_rank0_first(make: Callable[[], Any]) -> Any:
+    """Run `make` on each node's local rank 0 first, then on the other ranks (a download hits the cache for them)."""
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        return make()
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return make()
+    first = os.environ.get("LOCAL_RANK", "0") == "0"
+    if not first:
+        dist.barrier()
+    try:
+        return make()
+    finally:
+        if first:
+            dist.barrier()

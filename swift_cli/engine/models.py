@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
-from swift_cli.errors import FetchError, NoChatTemplate, UsageError
+from swift_cli.errors import NoChatTemplate, UsageError
 
 TEMPLATES = {
     # Our own minimal templates for --template; a model's own template is used when none is named.
@@ -57,30 +56,14 @@ def resolve_model_dir(model: str | None, *, use_hf: bool = False, revision: str 
 
 def download_model(model_id: str, *, use_hf: bool, revision: str | None, token: str | None,
                    allow_patterns: list[str] | None = None, local_dir: str | None = None) -> Path:
-    """Snapshot-download through huggingface_hub or modelscope; one-line FetchError when it fails."""
-    if use_hf:
-        from huggingface_hub import constants, snapshot_download
+    """Snapshot-download (verified) through engine.hub; one-line FetchError when it fails. Under torchrun each
+    node's local rank 0 downloads first; the token is passed to the client only, never saved."""
+    from swift_cli.engine.hub import Request, download
+    from swift_cli.engine.launch import local_rank0_first
 
-        hub, cache = "Hugging Face", constants.HF_HUB_CACHE
-        call = lambda: snapshot_download(model_id, revision=revision, token=token or os.environ.get("HF_TOKEN"),  # noqa: E731
-                                         allow_patterns=allow_patterns, local_dir=local_dir)
-    else:
-        from modelscope.hub.snapshot_download import snapshot_download
-        from modelscope.utils.file_utils import get_modelscope_cache_dir
-
-        hub, cache = "ModelScope", get_modelscope_cache_dir()
-        if token or os.environ.get("MODELSCOPE_API_TOKEN"):
-            from modelscope.hub.api import HubApi
-
-            HubApi().login(token or os.environ["MODELSCOPE_API_TOKEN"])
-        call = lambda: snapshot_download(model_id, revision=revision, allow_patterns=allow_patterns,  # noqa: E731
-                                         local_dir=local_dir)
-    try:
-        return Path(call())
-    except Exception as exc:  # noqa: BLE001 - offline, unknown id, auth: all become one line
-        reason = type(exc).__name__
-        raise FetchError(f"cannot download model {model_id!r} from {hub} ({reason}; offline or unknown id?); "
-                         f"cache dir: {cache}. Pass a local directory or check the network") from None
+    req = Request(model_id, use_hf=use_hf, revision=revision, token=token, include=list(allow_patterns or []),
+                  local_dir=local_dir)
+    return local_rank0_first(lambda: download(req).path)
 
 
 def pick_dtype(requested: str, device: str):

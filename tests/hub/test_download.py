@@ -102,3 +102,11 @@ def test_modelscope_offline_error_names_hub_id_and_cache(tmp_path):
     assert proc.returncode == 4, proc.stderr[-2000:]
     line = proc.stderr.strip().splitlines()[-1]
     assert "'Qwen/Qwen2.5-0.5B-Instruct'" in line and "ModelScope" in line and str(tmp_path / "ms") in line
+
+
+def test_sft_on_a_hub_id_downloads_through_the_same_path(standin, hf_env, tmp_path):
+    proc = swift("sft", "--model", REPO_ID, "--use_hf", "true", "--dataset", "self-cognition#16", "--max_steps", "2",
+                 "--save_steps", "2", "--report_to", "none", "--output_dir", tmp_path / "out", env=hf_env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list((tmp_path / "out").glob("v*/checkpoint-2/adapter_model.safetensors"))
+    assert standin.sent["model.safetensors"] > 0

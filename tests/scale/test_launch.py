@@ -39,7 +39,7 @@ def test_per_rank_logs_show_both_ranks_stepping(two_process_run):
 def test_two_processes_match_one_process_with_the_same_global_batch(two_process_run, one_process_run):
     from safetensors.torch import load_file
 
-    (p2, out2), (p1, out1) = two_process_run, one_process_run
+    (_, out2), (p1, out1) = two_process_run, one_process_run
     assert p1.returncode == 0, p1.stderr[-3000:]
     l2, l1 = losses(run_dir(out2)), losses(run_dir(out1))
     assert l2 == pytest.approx(l1, rel=1e-3)
