@@ -97,6 +97,8 @@ def endpoint(use_hf: bool) -> str:
         from huggingface_hub import constants
 
         return constants.ENDPOINT
+    if os.environ.get("MODELSCOPE_ENDPOINT"):   # modelscope_hub: MODELSCOPE_ENDPOINT > MODELSCOPE_DOMAIN > default
+        return os.environ["MODELSCOPE_ENDPOINT"].rstrip("/")
     from modelscope.hub.utils.utils import get_endpoint
 
     return get_endpoint()
@@ -116,13 +118,16 @@ def reachable(url: str, timeout: float = 5.0) -> bool:
         return False
 
 
-def _quiet_clients() -> None:
+def _quiet_clients(use_hf: bool) -> None:
     """The clients' retry/resume warnings would break the one-line contract; YICHUI_DEBUG=1 keeps them."""
     import logging
 
-    if os.environ.get("YICHUI_DEBUG", "") in ("", "0", "false"):
-        for name in ("huggingface_hub", "modelscope", "modelscope_hub"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    if os.environ.get("YICHUI_DEBUG", "") not in ("", "0", "false"):
+        return
+    if not use_hf:
+        import modelscope_hub.api  # noqa: F401 - it sets its logger's level on import; ours must come after
+    for name in ("huggingface_hub", "modelscope", "modelscope_hub"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _cached_only(req: Request) -> str | None:
@@ -144,7 +149,7 @@ def _cached_only(req: Request) -> str | None:
 
 def download(req: Request, show_progress: bool = True) -> Result:
     """Fetch `req` into the hub cache (or --local_dir); verify it; one-line FetchError on any failure."""
-    _quiet_clients()
+    _quiet_clients(req.use_hf)
     url = endpoint(req.use_hf)
     if not reachable(url):
         cached = _cached_only(req)
@@ -153,7 +158,7 @@ def download(req: Request, show_progress: bool = True) -> Result:
             return Result(Path(cached), [], 0)
         raise _fail(req, f"offline or hub unreachable: cannot connect to {url}")
     try:
-        files = _list_hf(req) if req.use_hf else []
+        files = _list_hf(req) if req.use_hf else _list_ms(req)
     except Exception as exc:  # noqa: BLE001 - listing fails first for an unknown id / no access
         raise _fail(req, _reason(exc)) from None
     total = sum(f.size for f in files)
@@ -164,7 +169,7 @@ def download(req: Request, show_progress: bool = True) -> Result:
     except FetchError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise _fail(req, _reason(exc)) from None
+        raise _corrupt_or_fail(req, exc) from None
     result = Result(Path(path), files, total)
     if req.verify and files:
         result.verified = verify(result.path, files, req)
@@ -198,9 +203,50 @@ def _snapshot_hf(req: Request) -> str:
 
 # --- ModelScope -------------------------------------------------------------------------------------------
 
+def _list_ms(req: Request) -> list[RemoteFile]:
+    """ModelScope's listing (path, size, sha256) after --include/--exclude."""
+    from huggingface_hub.utils import filter_repo_objects
+    from modelscope_hub.api import HubApi
+
+    entries = [f for f in HubApi(token=token_for(req)).list_repo_files(req.repo_id, req.repo_type,
+                                                                      revision=req.revision)
+               if getattr(f, "type", "blob") != "tree"]
+    keep = set(filter_repo_objects([f.path for f in entries], allow_patterns=req.include or None,
+                                   ignore_patterns=req.exclude or None))
+    return [RemoteFile(f.path, int(f.size or 0), getattr(f, "sha256", None)) for f in entries if f.path in keep]
+
+
+def _quiet_ms_bars() -> None:
+    """modelscope_hub draws tqdm bars per file; ours replaces them (YICHUI_DEBUG=1 keeps them)."""
+    if os.environ.get("YICHUI_DEBUG", "") not in ("", "0", "false"):
+        return
+    import functools
+
+    import modelscope_hub._download as ms_download
+
+    bar = getattr(ms_download, "tqdm", None)
+    if bar is not None and not isinstance(bar, functools.partial):
+        ms_download.tqdm = functools.partial(bar, disable=True)
+
+
+def _corrupt_or_fail(req: Request, exc: BaseException) -> FetchError:
+    """modelscope checks sha256 itself and reports failed files together: name the corrupt one."""
+    failed = getattr(exc, "failed_files", None) or {}
+    for path, err in failed.items():
+        text = f"{type(err).__name__}: {err}"
+        if any(w in text.lower() for w in ("sha256", "integrity", "hash", "checksum")):
+            return FetchError(f"corrupt download from {HUB_NAMES[req.use_hf]} {req.repo_id}: {path}: sha256 does not "
+                              "match the hub's listing (after the client's retries); run the command again")
+    if failed:
+        path, err = next(iter(failed.items()))
+        return _fail(req, f"{len(failed)} file(s) failed, first {path}: {_reason(err)}")
+    return _fail(req, _reason(exc))
+
+
 def _snapshot_ms(req: Request) -> str:
     from modelscope.hub.snapshot_download import snapshot_download
 
+    _quiet_ms_bars()
     # The token goes to this call only; HubApi().login() would write it to ~/.modelscope/credentials.
     return snapshot_download(repo_id=req.repo_id, repo_type=req.repo_type, revision=req.revision,
                              allow_patterns=req.include or None, ignore_patterns=req.exclude or None,

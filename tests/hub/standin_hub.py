@@ -16,7 +16,7 @@ import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 LFS_MIN = 1024   # files at least this big are "LFS" files (etag = sha256), as the real hub does for weights
 
@@ -100,6 +100,8 @@ class StandinHub:
                 path = unquote(urlparse(self.path).path)
                 with hub.lock:
                     hub.requests.append((self.command, path, self.headers.get("Range")))
+                if path.startswith("/api/v1/"):
+                    return self._modelscope(path, parse_qs(urlparse(self.path).query))
                 m = re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)(?:/revision/([^/]+))?", path)
                 if m:
                     repo = hub.repos.get((m.group(1)[:-1], m.group(2)))
@@ -120,6 +122,25 @@ class StandinHub:
                         return self._not_found("EntryNotFound")
                     return self._file(repo, m.group(4))
                 self._json(404, {"error": "not found"})
+
+            def _modelscope(self, path: str, query: dict):
+                """ModelScope's legacy /api/v1 file API (what modelscope_hub's snapshot download reads)."""
+                m = re.fullmatch(r"/api/v1/(models|datasets)/([^/]+/[^/]+)(/repo/files|/repo/tree|/repo)?", path)
+                repo = hub.repos.get((m.group(1)[:-1], m.group(2))) if m else None
+                if repo is None:
+                    return self._json(404, {"Code": 10010205001, "Message": "repo not exists", "Success": False})
+                if m.group(3) in ("/repo/files", "/repo/tree"):
+                    files = [{"Path": p, "Name": p.rsplit("/", 1)[-1], "Type": "blob", "Size": len(d),
+                              "Sha256": hashlib.sha256(d).hexdigest(), "Revision": repo.commit}
+                             for p, d in sorted(repo.files.items())]
+                    return self._json(200, {"Code": 200, "Data": {"Files": files}, "Success": True})
+                if m.group(3) == "/repo":
+                    name = (query.get("FilePath") or [""])[0]
+                    if name not in repo.files:
+                        return self._json(404, {"Code": 10010205001, "Message": "file not exists", "Success": False})
+                    return self._file(repo, name)
+                return self._json(200, {"Code": 200, "Data": {"Id": m.group(2), "Revision": repo.commit},
+                                        "Success": True})
 
             def _file(self, repo: Repo, name: str):
                 data = repo.files[name]

@@ -1,12 +1,13 @@
-"""`swift download` through the REAL huggingface_hub client pointed (HF_ENDPOINT) at a local STAND-IN hub.
-
-ModelScope's client builds its URLs with a hard-coded https:// scheme, so the stand-in (plain http)
-covers the Hugging Face path; the ModelScope path is exercised here only for its offline error.
-"""
+"""`swift download` through the REAL clients pointed at a local STAND-IN hub: huggingface_hub via HF_ENDPOINT,
+modelscope (modelscope_hub underneath) via MODELSCOPE_ENDPOINT (MODELSCOPE_DOMAIN forces https://, the
+newer variable takes a full URL)."""
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import swift
 from tests.hub.conftest import DATASET_ID, REPO_ID
@@ -24,7 +25,7 @@ def test_full_download_from_standin_matches_every_file(standin, hf_env, hub_mode
     files = sorted(p.name for p in hub_model.iterdir())
     assert out["verified"] == len(files) == out["files"]
     for name in files:
-        assert _sha(hub_model / name) == _sha(__import__("pathlib").Path(out["path"]) / name)
+        assert _sha(hub_model / name) == _sha(Path(out["path"]) / name)
 
 
 def test_resume_after_connection_cut_resends_less_than_the_file(standin, hf_env, hub_model):
@@ -38,7 +39,7 @@ def test_resume_after_connection_cut_resends_less_than_the_file(standin, hf_env,
     resent = standin.sent["model.safetensors"] - 12_000_000
     assert 0 < resent == size - start < size            # the resume re-sent only the tail
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert _sha(hub_model / "model.safetensors") == _sha(__import__("pathlib").Path(out["path"]) / "model.safetensors")
+    assert _sha(hub_model / "model.safetensors") == _sha(Path(out["path"]) / "model.safetensors")
     print(f"\nFIGURE resume: file {size} B, cut at 12000000 B, Range from {start} B, re-sent {resent} B "
           f"({resent / size:.0%} of the file)")
 
@@ -110,3 +111,40 @@ def test_sft_on_a_hub_id_downloads_through_the_same_path(standin, hf_env, tmp_pa
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list((tmp_path / "out").glob("v*/checkpoint-2/adapter_model.safetensors"))
     assert standin.sent["model.safetensors"] > 0
+
+
+@pytest.fixture
+def ms_env(standin, tmp_path):
+    """Environment pointing the real modelscope client at the stand-in, with an empty cache."""
+    return {"MODELSCOPE_ENDPOINT": standin.url, "MODELSCOPE_CACHE": str(tmp_path / "ms_cache")}
+
+
+def test_modelscope_full_download_and_resume_after_a_cut(standin, ms_env, hub_model):
+    size = (hub_model / "model.safetensors").stat().st_size
+    standin.cut["model.safetensors"] = 12_000_000
+    proc = swift("download", "--model", REPO_ID, "--json", "true", env=ms_env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["hub"] == "ModelScope" and out["verified"] == out["files"] == 6
+    for p in hub_model.iterdir():
+        assert _sha(p) == _sha(Path(out["path"]) / p.name)
+    ranged = [r for m, p, r in standin.requests if p.endswith("/repo") and r]
+    assert ranged == ["bytes=12000000-"]                 # modelscope keeps the partial file and continues it
+    resent = standin.sent["model.safetensors"] - 12_000_000
+    assert resent == size - 12_000_000 < size
+    print(f"\nFIGURE resume (ModelScope): file {size} B, cut at 12000000 B, re-sent {resent} B "
+          f"({resent / size:.0%} of the file)")
+
+
+def test_modelscope_corrupt_file_is_one_line(standin, ms_env):
+    standin.corrupt.add("tokenizer.json")
+    proc = swift("download", "--model", REPO_ID, "--include", "*.json", env=ms_env)
+    assert proc.returncode == 4 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "corrupt download from ModelScope" in line and "tokenizer.json: sha256" in line
+
+
+def test_modelscope_unknown_id(standin, ms_env):
+    proc = swift("download", "--model", "nobody/nothing", env=ms_env)
+    (line,) = proc.stderr.strip().splitlines()
+    assert proc.returncode == 4 and "'nobody/nothing'" in line and "ModelScope" in line
