@@ -196,6 +196,10 @@ def run(trainer, run_dir: Path, resume: str | None, description: str) -> Path:
     trainer.add_callback(callbacks.RichProgress(description))
     interrupt = callbacks.InterruptToCheckpoint().install()
     trainer.add_callback(interrupt)
+    from swift_cli.engine import launch
+
+    if launch.world_size() > 1:  # torchrun: each rank notes its steps in its own log
+        trainer.add_callback(launch.rank_heartbeat())
     try:
         trainer.train(resume_from_checkpoint=resume)
     finally:
