@@ -116,6 +116,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         else:
             spec = questions.specs(cls)["rlhf_type"]
             st["values"]["rlhf_type"] = ui.select(t("rlhf.ask"), [ui.Choice(c, c) for c in spec.choices])
+            st["values"]["train_type"] = "lora"  # ms-swift's usual alignment setup; full stays a parameter edit
         return True
 
     def plan(st):
@@ -125,7 +126,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         return True
 
     def params(st):
-        asked = {"model", "dataset", "model_name", "model_author", "train_type"}
+        asked = {"model", "dataset", "model_name", "model_author"} | ({"train_type"} if command == "sft" else set())
         names_ = [n for n in questions.wizard_options(cls) + EXTRA.get(command, []) if n not in asked]
         st["final"] = questions.edit(cls, st["planned"], names_)
         return True
@@ -162,7 +163,7 @@ def auto_job(ctx: Ctx, command: str) -> jobs.Job:
         values.update(model_name=["小锤", "Yichui"], model_author=["一锤定音", "yichui"])
     else:
         values.update(dataset=ctx.preset.get("dataset", ["tiny-preferences"]), rlhf_type="dpo")
-    values = _tiny_defaults(command, {**values, "output_dir": _output_dir(ctx, values)})
+    values = _tiny_defaults(command, {"train_type": "lora", **values, "output_dir": _output_dir(ctx, values)})
     cls = jobs.config_class(command)
     plan, why = planfit.make_plan(cls, values, "sft" if command == "sft" else "dpo", ctx.hardware)
     if plan is not None:

@@ -121,7 +121,7 @@ def execute(job: Job) -> Outcome:
     ckpt = last_checkpoint(run_dir)
     if code == 130 and ckpt:
         resume = shlex.join(["swift", job.command, *job.argv(), "--resume_from_checkpoint", str(ckpt)])
-        ui.console.print(t("run.interrupted", cmd=resume), markup=False)
+        ui.console.print(t("run.interrupted", cmd=resume), markup=False, soft_wrap=True)
     elif code:
         ui.console.print(f"[red]{t('run.failed', code=code)}[/]")
     return Outcome(code, run_dir, ckpt)
