@@ -23,8 +23,9 @@ def memory_figures() -> dict:
 class JsonlLogger(TrainerCallback):
     """Append each log record (loss, lr, grad norm, tokens/s, memory) to logging.jsonl (rank 0 only)."""
 
-    def __init__(self, path: Path, total_steps_hint: int | None = None):
+    def __init__(self, path: Path, total_steps_hint: int | None = None, extra=None):
         self.path = path
+        self.extra = extra  # () -> dict of more figures per record (the resource monitor's)
         self._t = time.perf_counter()
         self._tokens = 0
 
@@ -46,6 +47,8 @@ class JsonlLogger(TrainerCallback):
         if seen and "train_runtime" in logs:  # the run's summary: whole-run throughput
             record["tokens_per_sec"] = round(seen / max(logs["train_runtime"], 1e-9), 1)
         record.update(memory_figures())
+        if self.extra is not None:
+            record.update(self.extra())
         record["time"] = round(time.time(), 3)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -54,8 +57,9 @@ class JsonlLogger(TrainerCallback):
 class RichProgress(TrainerCallback):
     """One progress bar with step, loss and ETA, replacing transformers' tqdm and dict printing."""
 
-    def __init__(self, description: str = "training"):
+    def __init__(self, description: str = "training", status=None):
         self.description = description
+        self.status = status  # () -> str shown as one line under the bar (the resource monitor's)
         self.progress = None
         self.task = None
         self.loss = float("nan")
@@ -66,9 +70,12 @@ class RichProgress(TrainerCallback):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
             TimeRemainingColumn
 
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("eta"),
-                                 TimeRemainingColumn(), transient=False)
+        from swift_cli.engine.monitor import status_progress
+
+        make = (lambda *c, **k: status_progress(self.status, *c, **k)) if self.status else Progress
+        self.progress = make(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("eta"),
+                             TimeRemainingColumn(), transient=False)
         self.progress.start()
         self.task = self.progress.add_task(self.description, total=state.max_steps, completed=state.global_step,
                                            loss="-")
@@ -88,10 +95,13 @@ class RichProgress(TrainerCallback):
 
 
 class InterruptToCheckpoint(TrainerCallback):
-    """First Ctrl-C: finish the step, save a checkpoint, stop. A second Ctrl-C aborts at once."""
+    """First Ctrl-C: finish the step, save a checkpoint, stop. A second Ctrl-C aborts at once. The same happens
+    when time.monotonic() passes `deadline` (--max_runtime); `timed_out` tells which."""
 
-    def __init__(self):
+    def __init__(self, deadline: float | None = None):
         self.interrupted = False
+        self.timed_out = False
+        self.deadline = deadline
         self._previous = None
 
     def install(self) -> "InterruptToCheckpoint":
@@ -108,6 +118,8 @@ class InterruptToCheckpoint(TrainerCallback):
         self.interrupted = True
 
     def on_step_end(self, args, state, control, **kwargs):
+        if self.deadline is not None and not self.interrupted and time.monotonic() >= self.deadline:
+            self.interrupted = self.timed_out = True
         if self.interrupted:
             control.should_save = True
             control.should_training_stop = True

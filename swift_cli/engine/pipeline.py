@@ -68,20 +68,54 @@ def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
     return run_dir
 
 
+def _cockpit_start(cfg, task: str):
+    """--max_memory refused and --max_runtime parsed before anything loads; the resource monitor created after the
+    heavy imports and before the weights (its baseline is "an idle process with the same imports")."""
+    from swift_cli.engine import hints
+    from swift_cli.engine.monitor import Monitor
+
+    deadline = time.monotonic() + hints.parse_duration(cfg.train.max_runtime) if cfg.train.max_runtime else None
+    if cfg.train.max_memory:
+        hints.check_max_memory(cfg, task, "rlhf" if task == "dpo" else task)
+    import peft  # noqa: F401
+    import trl  # noqa: F401
+
+    return Monitor(device=models.pick_device(cfg.train.use_cpu)), deadline
+
+
+def _cockpit_run(cfg, command: str, monitor, deadline) -> dict:
+    """train.run's monitor, --max_runtime deadline and hint makers for this command."""
+    from swift_cli.engine import hints
+
+    return dict(monitor=monitor, deadline=deadline,
+                on_diverged=lambda *args: hints.diverged_error(cfg, command, *args),
+                resume_command=lambda ckpt: hints.same_command(cfg, command, {"resume_from_checkpoint": ckpt}))
+
+
 def train_run(cfg, task: str) -> Result:
-    """sft / pt: load, prepare data, create the run folder, train; returns the final checkpoint."""
-    start = time.perf_counter()
+    """sft / pt: load, prepare data, create the run folder, train; returns the final checkpoint. Known failures
+    (out of memory, disk full, no chat template, rows too long) leave as one-line errors with the next command."""
+    from swift_cli.engine import hints
+
     cfg = with_model_from_adapters(cfg)
+    with hints.guard(cfg, task, task):
+        return _train_run(cfg, task)
+
+
+def _train_run(cfg, task: str) -> Result:
+    start = time.perf_counter()
+    monitor, deadline = _cockpit_start(cfg, task)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                    use_hf=cfg.model.use_hf)
     for note in data.notes:
         print(f"note: {note}")
-    check_fit(cfg, task, data.length_stats())
+    monitor.expect(check_fit(cfg, task, data.length_stats()))
     run_dir = _start_run(cfg, task, loaded, data.length_stats())
     trainer = train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
-    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}")
+    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
+                     **_cockpit_run(cfg, task, monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)
 
 
@@ -104,18 +138,27 @@ def _preference_items(cfg, tokenizer):
 
 
 def align_run(cfg) -> Result:
-    """dpo / orpo / cpo / simpo / kto through trl, with the same run folder, logs and Ctrl-C handling."""
+    """dpo / orpo / cpo / simpo / kto through trl, with the same run folder, logs, monitor and failure hints."""
+    from swift_cli.engine import hints
+
+    cfg = with_model_from_adapters(cfg)
+    with hints.guard(cfg, "dpo", "rlhf"):
+        return _align_run(cfg)
+
+
+def _align_run(cfg) -> Result:
     from swift_cli.engine import align
 
     start = time.perf_counter()
-    cfg = with_model_from_adapters(cfg)
+    monitor, deadline = _cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     items, val = _preference_items(cfg, loaded.tokenizer)
     task = cfg.rlhf.rlhf_type
     stats = {"rows": len(items), "val_rows": len(val)}
-    check_fit(cfg, "dpo", None)
+    monitor.expect(check_fit(cfg, "dpo", None))
     run_dir = _start_run(cfg, task, loaded, stats)
     trainer = align.build_trainer(cfg, loaded, items, val, run_dir)
-    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}")
+    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
+                     **_cockpit_run(cfg, "rlhf", monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)

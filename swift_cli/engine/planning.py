@@ -98,8 +98,9 @@ def print_plan(cfg, task: str, as_json: bool = False, free: bool = True) -> Any:
     return plan
 
 
-def check_fit(cfg, task: str, data_stats: dict | None) -> None:
-    """Before a real run: warn (or refuse with --strict) when the estimate exceeds free memory."""
+def check_fit(cfg, task: str, data_stats: dict | None):
+    """Before a real run: warn (or refuse with --strict) when the estimate exceeds free memory; returns the plan
+    (None when no estimate could be made) so the run can show predicted beside measured peak."""
     from swift_cli.errors import RequirementError
 
     try:
@@ -108,12 +109,13 @@ def check_fit(cfg, task: str, data_stats: dict | None) -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not block training
         print(f"warning: no memory estimate ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return
+        return None
     if plan.fits:
-        return
+        return plan
     gib = 2**30
     line = (f"the estimate ({plan.peak_bytes / gib:.1f} GiB per device) exceeds free memory "
             f"({plan.free_bytes / gib:.1f} GiB); see `swift plan` for flags that fit")
     if cfg.train.strict:
         raise RequirementError(line + " (--strict)")
     print(f"warning: {line}", file=sys.stderr)
+    return plan

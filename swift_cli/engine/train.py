@@ -7,7 +7,7 @@ from pathlib import Path
 
 from swift_cli.engine import callbacks, models, runs
 from swift_cli.engine.data.build import Prepared
-from swift_cli.errors import Interrupted, RequirementError, UsageError
+from swift_cli.errors import Diverged, Interrupted, RequirementError, RuntimeLimit, UsageError
 
 
 @dataclass
@@ -90,6 +90,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
         report_to=report_to, dataloader_num_workers=t.dataloader_num_workers, use_cpu=device == "cpu",
         bf16=dtype == torch.bfloat16 and device != "cpu", fp16=False, disable_tqdm=True,
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
+        logging_nan_inf_filter=False,  # a NaN/inf loss must show in the logs (hints.nonfinite_callback stops on it)
         deepspeed=deepspeed_config(t.deepspeed, device), fsdp=t.fsdp,
     )
 
@@ -186,15 +187,26 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
                       callbacks=list(extra_callbacks))
 
 
-def run(trainer, run_dir: Path, resume: str | None, description: str) -> Path:
-    """Train with logs, progress and Ctrl-C handling; returns the last checkpoint."""
+def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=None, deadline: float | None = None,
+        on_diverged=None, resume_command=None) -> Path:
+    """Train with logs, progress, a resource monitor (engine.monitor.Monitor), NaN/inf stop, Ctrl-C and
+    --max_runtime (`deadline`, time.monotonic()) handling; returns the last checkpoint."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from swift_cli.engine import hints
+    from swift_cli.engine import monitor as monitoring
 
     for cb in (PrinterCallback, ProgressCallback):
         trainer.remove_callback(cb)
-    trainer.add_callback(callbacks.JsonlLogger(run_dir / "logging.jsonl"))
-    trainer.add_callback(callbacks.RichProgress(description))
-    interrupt = callbacks.InterruptToCheckpoint().install()
+    if monitor is not None:
+        trainer.add_callback(monitoring.trainer_callback(monitor))
+    trainer.add_callback(callbacks.JsonlLogger(run_dir / "logging.jsonl",
+                                               extra=monitor.log_fields if monitor is not None else None))
+    progress = callbacks.RichProgress(description, status=monitor.status_line if monitor is not None else None)
+    trainer.add_callback(progress)
+    nonfinite = hints.nonfinite_callback()
+    trainer.add_callback(nonfinite)
+    interrupt = callbacks.InterruptToCheckpoint(deadline).install()
     trainer.add_callback(interrupt)
     from swift_cli.engine import launch
 
@@ -204,9 +216,21 @@ def run(trainer, run_dir: Path, resume: str | None, description: str) -> Path:
         trainer.train(resume_from_checkpoint=resume)
     finally:
         interrupt.uninstall()
+        progress.on_train_end(None, None, None)  # also when training raised: stop the live display
+        if monitor is not None:
+            monitor.stop()
         if trainer.is_world_process_zero():
             runs.plot_curves(run_dir)
     ckpt = runs.last_checkpoint(run_dir)
+    if monitor is not None and trainer.is_world_process_zero():
+        print(monitor.summary_line(), flush=True)
+    if nonfinite.step is not None:
+        if on_diverged is not None:
+            raise on_diverged(nonfinite.step, nonfinite.value, ckpt, nonfinite.key)
+        raise Diverged(f"the {nonfinite.key} became {nonfinite.value} at step {nonfinite.step}; lower --learning_rate")
+    if interrupt.timed_out:
+        how = resume_command(ckpt) if resume_command else f"the same command plus --resume_from_checkpoint {ckpt}"
+        raise RuntimeLimit(f"--max_runtime reached; saved {ckpt}; resume: {how}")
     if interrupt.interrupted:
         print(f"interrupted: saved {ckpt}", file=sys.stderr)
         raise Interrupted(f"stopped by Ctrl-C; resume with the same command plus --resume_from_checkpoint {ckpt}")

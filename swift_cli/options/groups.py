@@ -107,6 +107,10 @@ class TrainArgs:
     dataloader_num_workers: int = opt(0, "DataLoader worker processes")
     dry_run: bool = opt(False, "Validate and print the plan, then exit without training")
     strict: bool = opt(False, "Refuse to start when the memory estimate exceeds free memory")
+    max_runtime: str | None = opt(None, "Stop cleanly with a checkpoint after this long: 90s, 30m, 2h, 1h30m or "
+                                  "seconds (exit 11, resume command printed)")
+    max_memory: str | None = opt(None, "Refuse to start when the estimated peak per device is above this, e.g. "
+                                 "20GiB, 16GB, 800MiB (exit 5)")
     hardware: str | None = opt(None, "Plan for a named hardware profile or JSON file instead of this machine")
     use_cpu: bool = opt(False, "Train on CPU even when an accelerator is present")
     deepspeed: str | None = opt(None, "zero2, zero3, zero3_offload (built in) or a DeepSpeed JSON file")

@@ -139,7 +139,7 @@ def test_max_length_smaller_than_every_prompt(tiny_model, good, tmp_path, capsys
     out = tmp_path / "out"
     proc = sft_in_process([*common(tiny_model), "--dataset", good, "--max_length", "8", "--output_dir", out],
                           capsys)
-    last = check_refusal(proc, out)
+    last = check_refusal(proc, out, code=8)  # errors.RowsTooLong
     assert "--max_length 8" in last
 
 

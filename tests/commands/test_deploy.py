@@ -187,12 +187,12 @@ def test_still_serving_then_sigterm_exits_0(server):
     assert "Traceback" not in log and KEY not in log
 
 
-def test_busy_port_is_one_line_exit_2(tiny_model):
+def test_busy_port_is_one_line_exit_9(tiny_model):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         proc = swift("deploy", "--model", tiny_model, "--port", str(s.getsockname()[1]), timeout=120)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--port" in proc.stderr
+    assert proc.returncode == 9 and proc.stderr.count("\n") == 1 and "--port" in proc.stderr  # errors.PortInUse
 
 
 # -- vllm backend -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, 
 from swift_cli.engine.data.formats import RowError, to_messages, to_text
 from swift_cli.engine.data.readers import Row
 from swift_cli.engine.data.sources import load_rows
-from swift_cli.errors import UsageError
+from swift_cli.errors import RowsTooLong, UsageError
 
 MAX_LISTED = 10
 PAIRED_TASKS = ("dpo", "orpo", "cpo", "simpo")
@@ -135,8 +135,8 @@ def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf
     train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy)
     val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy)
     if not train:
-        raise UsageError(f"--max_length {data.max_length}: every row is longer (with truncation_strategy "
-                         f"{data.truncation_strategy}); the shortest prompt alone is {shortest} tokens")
+        raise RowsTooLong(f"--max_length {data.max_length}: every row is longer (with truncation_strategy "
+                          f"{data.truncation_strategy}); the shortest prompt alone is {shortest} tokens")
     notes = []
     if dropped:
         notes.append(f"{dropped} of {len(items)} rows dropped: longer than --max_length {data.max_length} "

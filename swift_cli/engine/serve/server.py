@@ -6,6 +6,7 @@ Every /v1 route needs `Authorization: Bearer KEY` when a key is set. Every error
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
 import os
@@ -230,8 +231,9 @@ def build_app(engine: Engine, api_key: str | None):
     return app
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """Bind before loading the model, so a busy port fails in a second with one line."""
+def bind(host: str, port: int, cfg=None) -> socket.socket:
+    """Bind before loading the model, so a busy port fails in a second with one line (exit 9 with the same command
+    on a free port when the port is taken)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -239,6 +241,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            from swift_cli.engine.hints import port_in_use
+
+            raise port_in_use(host, port, cfg) from None
         raise UsageError(f"--host {host} --port {port}: cannot listen ({exc.strerror or exc})") from None
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -255,7 +261,7 @@ def serve(cfg) -> int:
             self._captured_signals.clear()
 
     api_key = cfg.serve.api_key or os.environ.get("YICHUI_API_KEY") or None
-    sock = bind(cfg.serve.host, cfg.serve.port)
+    sock = bind(cfg.serve.host, cfg.serve.port, cfg)
     engine = Engine(cfg)
     app = build_app(engine, api_key)
     host, port = sock.getsockname()[:2]
