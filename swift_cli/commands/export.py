@@ -58,6 +58,13 @@ def validate(cfg) -> tuple[list[str], object | None]:
         problems.extend(quantizers.check_options(cfg.quant))
     if cfg.push.push_to_hub and not cfg.push.hub_model_id:
         problems.append("--push_to_hub true needs --hub_model_id Owner/Name")
+    if cfg.push.push_to_hub:
+        from swift_cli.engine.export.push import token_for
+
+        try:
+            token_for(cfg.model.use_hf, cfg.model.hub_token)
+        except UsageError as exc:
+            problems.append(str(exc))
     if cfg.push.hub_model_id and cfg.push.hub_model_id.count("/") != 1:
         problems.append(f"--hub_model_id {cfg.push.hub_model_id}: expected Owner/Name")
     o = cfg.output

@@ -1,6 +1,8 @@
 """Causal LM → ONNX with past key values (torch.onnx, dynamo exporter), run back with onnxruntime."""
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +37,33 @@ def export_onnx(model, out_dir: Path, opset: int, with_past: bool) -> dict:
     if with_past:
         shapes["past"] = tuple({2: past} for _ in names)
     outputs = ["logits"] + [n.replace("past_key_values", "present") for n in names]
-    torch.onnx.export(wrapper, (ids, mask, *pasts), str(out_dir / ONNX_FILE), input_names=["input_ids", "attention_mask", *names],
-                      output_names=outputs, dynamic_shapes=shapes, dynamo=True, opset_version=opset,
-                      external_data=True, verbose=False)
+    with _quiet():
+        torch.onnx.export(wrapper, (ids, mask, *pasts), str(out_dir / ONNX_FILE),
+                          input_names=["input_ids", "attention_mask", *names], output_names=outputs,
+                          dynamic_shapes=shapes, dynamo=True, opset_version=opset, external_data=True, verbose=False)
     return {"onnx_opset": opset, "with_past_key_values": with_past, "onnx_inputs": ["input_ids", "attention_mask",
                                                                                     *names]}
+
+
+@contextlib.contextmanager
+def _quiet():
+    """The exporter narrates each stage on stdout and warns about torchvision; keep our output to one line."""
+    import io
+    import logging
+    import warnings
+
+    if os.environ.get("YICHUI_DEBUG", "") not in ("", "0", "false"):
+        yield
+        return
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 class _WithPast:
