@@ -11,6 +11,7 @@ Failure classes (the cockpit; each message is one line: what happened + the next
   9  the port asked of swift deploy is already in use
   10 disk full, or the output folder became read-only, while saving
   11 stopped at --max_runtime with a checkpoint saved (resume with the printed command)
+  12 an exported/quantized artifact failed its verification (kept, marked UNVERIFIED.txt)
   (137 is not ours: the OS killed the process, usually its out-of-memory killer.)
 Set YICHUI_DEBUG=1 to get tracebacks.
 """
@@ -87,6 +88,12 @@ class RuntimeLimit(SwiftError):
     """--max_runtime was reached; a checkpoint was saved."""
 
     exit_code = 11
+
+
+class VerificationFailed(SwiftError):
+    """swift export/quantize: the reloaded artifact does not match its source (left marked unverified)."""
+
+    exit_code = 12
 
 
 class Interrupted(SwiftError):

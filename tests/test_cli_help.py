@@ -37,7 +37,7 @@ def probe(*argv: str) -> tuple[dict, subprocess.CompletedProcess]:
 
 @pytest.mark.parametrize("argv", [["--help"], ["sft", "--help"], ["sft", "-h"], ["infer", "--help"],
                                   ["validate-dataset", "--help"], ["download", "--help"], ["list", "--help"],
-                                  ["wizard", "--help"]])
+                                  ["wizard", "--help"], ["export", "--help"], ["quantize", "--help"]])
 def test_help_exits_0_without_importing_engines(argv):
     result, proc = probe(*argv)
     assert result["code"] in (0, None), result

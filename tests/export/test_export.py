@@ -99,7 +99,7 @@ def test_failed_verification_leaves_the_artifact_marked_unverified(tiny_model, t
     from swift_cli.engine.export import flow, verify
     from swift_cli.engine.models import load_tokenizer
     from swift_cli.engine.tiny_model import build_tiny_model
-    from swift_cli.errors import SwiftError
+    from swift_cli.errors import VerificationFailed
     from transformers import AutoModelForCausalLM
 
     other = build_tiny_model(tmp_path / "other", seed=1)
@@ -116,7 +116,7 @@ def test_failed_verification_leaves_the_artifact_marked_unverified(tiny_model, t
     def reload(tmp: Path):
         return verify.TorchRunner(AutoModelForCausalLM.from_pretrained(other), [2], 0), tok
 
-    with pytest.raises(SwiftError, match="verification failed"):
+    with pytest.raises(VerificationFailed, match="verification failed"):
         flow.produce("test", target, False, write, reload, src_fp, None, opts, flow.Criteria(True, 1e-3, 1.0))
     assert (target / "UNVERIFIED.txt").is_file() and report(target)["verified"] is False
     assert not list(tmp_path.glob(".artifact.tmp-*"))

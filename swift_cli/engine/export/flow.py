@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from swift_cli.engine.export import artifacts, verify
-from swift_cli.errors import SwiftError, UsageError
+from swift_cli.errors import UsageError, VerificationFailed
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,6 @@ def produce(kind: str, target: Path, exist_ok: bool, write: Callable[[Path], dic
     print(f"wrote {target}")
     sys.stdout.flush()
     if report.get("verified") is False:
-        raise SwiftError(f"verification failed: {'; '.join(report['problems'])}; {target} is marked unverified "
+        raise VerificationFailed(f"verification failed: {'; '.join(report['problems'])}; {target} is marked unverified "
                          f"({artifacts.UNVERIFIED_FILE}, verification.json)")
     return report
