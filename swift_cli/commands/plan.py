@@ -14,6 +14,8 @@ class PlanArgs:
 
     task: str = opt("sft", "Workload to plan", choices=("sft", "pt", "dpo", "infer"))
     json: bool = opt(False, "Print one JSON object (params_total, peak_bytes, breakdown, fits, flags, command, notes)")
+    recommend: bool = opt(False, "List the built-in hardware profiles (and device counts) the task fits on, cheapest "
+                          "first, with the method and flags for each")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class PlanConfig:
 def main(argv: list[str], prog: str = "swift plan") -> int:
     _, cfg = parse(PlanConfig, argv, prog, "Estimate peak memory per device from config.json alone and derive "
                    "flags that fit this machine or --hardware PROFILE (a100-80g:2, h100:8, rtx4090, t4, cpu, ...).")
+    if cfg.plan.recommend:
+        from swift_cli.commands._recommend import print_recommendations
+
+        print_recommendations(cfg, cfg.plan.task, as_json=cfg.plan.json)
+        return 0
     from swift_cli.engine.planning import print_plan
 
     print_plan(cfg, cfg.plan.task, as_json=cfg.plan.json)
