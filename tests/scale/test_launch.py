@@ -104,3 +104,22 @@ def test_bad_launch_environment_is_a_usage_error(tiny_model):
     proc = swift("sft", "--model", tiny_model, "--dataset", "self-cognition#8", "--max_steps", "1",
                  env={"NNODES": "2"})
     assert proc.returncode == 2 and "MASTER_ADDR" in proc.stderr
+
+
+def test_two_nodes_rendezvous_through_master_addr_and_port(tiny_model, tmp_path, one_process_run):
+    """NNODES=2 with NODE_RANK 0/1 (both on 127.0.0.1, one process each) trains like the 1-process run;
+    only node 0 (global rank 0) writes a run folder."""
+    port = launch._free_port()
+    base = {**os.environ, "NNODES": "2", "NPROC_PER_NODE": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+            "PYTHONUNBUFFERED": "1"}
+    base.pop("YICHUI_DEBUG", None)
+    args = [sys.executable, "-m", "swift_cli", "sft", *COMMON, "--model", str(tiny_model),
+            "--per_device_train_batch_size", "4"]
+    nodes = [subprocess.Popen([*args, "--output_dir", str(tmp_path / f"node{r}")], cwd=REPO,
+                              env={**base, "NODE_RANK": str(r)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for r in (1, 0)]
+    outs = [n.communicate(timeout=300) for n in nodes]
+    assert [n.returncode for n in nodes] == [0, 0], outs[1][1][-2000:]
+    assert not list((tmp_path / "node1").glob("v*"))            # global rank 1 writes no run folder
+    assert losses(run_dir(tmp_path / "node0")) == pytest.approx(losses(run_dir(one_process_run[1])), rel=1e-3)
+    assert f"rank 1/2 step {STEPS}/{STEPS}" in next((tmp_path / "node1").rglob("stderr.log")).read_text()
