@@ -10,7 +10,7 @@ from pathlib import Path
 from swift_cli.registry.models import MODELS
 from wizard import ui
 from wizard.i18n import t
-from wizard.planfit import rough_fit
+from wizard.planfit import entry_fit
 
 TINY = "tiny"
 
@@ -71,7 +71,7 @@ def pick_model(prof, allow_tiny: bool = True, allow_adapter: bool = False) -> di
             if kind == "hub":
                 return {"model": ui.text(t("model.id"), validate=lambda v: None if v.strip() else "?")}
             width = max(len(m.key) for m in MODELS)
-            listed = [ui.Choice(f"{m.key:<{width}} {m.params_b:>6.1f}B  {m.kind:<9} ≈ {rough_fit(m.params_b, prof)}",
+            listed = [ui.Choice(f"{m.key:<{width}} {m.params_b:>6.1f}B  {m.kind:<9} {entry_fit(m, prof)}",
                                 m.ms_id or m.hf_id or m.key) for m in sorted(MODELS, key=lambda m: m.params_b)]
             return {"model": ui.select(t("model.pick"), listed, search=True)}
         except ui.Back:

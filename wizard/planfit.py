@@ -61,6 +61,22 @@ def rough_fit(params_b: float, prof) -> str:
     return t("fit.infer") if params_b * need["infer"] * 1.2 + 1 <= free else t("fit.no")
 
 
+def entry_fit(entry, prof) -> str:
+    """What a curated model fits on this machine, from the planner (max_length 1024), else from its size."""
+    from hardware.plan import make_plan as plan
+    from hardware.spec import ModelSpec
+    from swift_cli.registry.models import config_for
+
+    config = config_for(entry)
+    if config is None:
+        return "≈ " + rough_fit(entry.params_b, prof)
+    spec = ModelSpec.from_config(config)
+    trained = plan(spec, prof, {"task": "sft", "max_length": 1024})
+    if trained.fits:
+        return t(f"fit.{trained.train_type}") if trained.train_type in ("full", "lora", "qlora") else t("fit.lora")
+    return t("fit.infer") if plan(spec, prof, {"task": "infer", "max_length": 1024}).fits else t("fit.no")
+
+
 def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
     """The planner's plan with the user's answers as wishes (an answer equal to a declared default, e.g.
     LoRA, is still a choice here, unlike `swift plan`'s explicit flags), or (None, why)."""

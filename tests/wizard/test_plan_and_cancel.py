@@ -2,32 +2,22 @@
 offered, Esc stepping back, Ctrl-C at a prompt (exit 130, nothing written), and the non-interactive guards."""
 from __future__ import annotations
 
-import json
+import time
 
 import pytest
 
 from tests.conftest import swift
 from tests.wizard.terminal import CTRL_C, DOWN, ENTER, ESC, answer, finish, spawn
 
-# Qwen2.5-7B-Instruct's published config.json (the registry's qwen2.5-7b-instruct): weights only, no download.
-QWEN25_7B = {"architectures": ["Qwen2ForCausalLM"], "hidden_act": "silu", "hidden_size": 3584,
-             "intermediate_size": 18944, "max_position_embeddings": 32768, "model_type": "qwen2",
-             "num_attention_heads": 28, "num_hidden_layers": 28, "num_key_value_heads": 4, "rms_norm_eps": 1e-06,
-             "rope_theta": 1000000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 152064}
 
-
-@pytest.fixture
-def qwen7b(tmp_path):
-    folder = tmp_path / "Qwen2.5-7B-Instruct"
-    folder.mkdir()
-    (folder / "config.json").write_text(json.dumps(QWEN25_7B))
-    return folder
-
-
-def test_lora_on_a_t4_does_not_fit_and_the_wizard_offers_qlora(tmp_path, qwen7b):
+def test_lora_on_a_t4_does_not_fit_and_the_wizard_offers_qlora(tmp_path):
     out = tmp_path / "out"
-    child = spawn("--task", "sft", "--model", qwen7b, "--dataset", "my/data", "--hardware", "t4",
-                  "--output_dir", out, home=tmp_path / "home")
+    child = spawn("--task", "sft", "--dataset", "my/data", "--hardware", "t4", "--output_dir", out,
+                  home=tmp_path / "home")
+    answer(child, "Which model", DOWN + ENTER)                 # the curated list (planned offline from its shape)
+    answer(child, "Pick a model", "qwen2.5-7b-instruct")       # type to filter
+    time.sleep(1.0)
+    child.send(ENTER)
     answer(child, "How to train", ENTER)                       # LoRA
     answer(child, "What now", ESC)                             # Esc: back to the method question
     answer(child, "How to train", ENTER)
@@ -36,9 +26,11 @@ def test_lora_on_a_t4_does_not_fit_and_the_wizard_offers_qlora(tmp_path, qwen7b)
     answer(child, "Run it", DOWN * 3 + ENTER)                  # exit without running
     code, screen = finish(child)
     assert code == 0, screen[-3000:]
+    assert "qwen2.5-0.5b-instruct" in screen and "fits full fine-tuning" in screen  # sizes and fit in the list
     assert "Tesla T4" in screen                                # the one-screen hardware summary of the profile
     assert "does NOT fit" in screen and "Use the plan that fits: qlora" in screen
     command = next(line for line in screen.splitlines() if line.startswith("swift sft "))
+    assert command.startswith("swift sft --model Qwen/Qwen2.5-7B-Instruct ")
     assert "--quant_bits 4" in command and "--quant_method bnb" in command and "--torch_dtype float16" in command
     assert not out.exists()
 
