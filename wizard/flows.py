@@ -15,8 +15,9 @@ TINY_DPO = {"learning_rate": 5e-4, "max_steps": 30, "per_device_train_batch_size
             "gradient_accumulation_steps": 1, "gradient_checkpointing": False, "max_length": 256, "logging_steps": 5}
 TRAIN_TYPE_KEYS = {"lora": "tt.lora", "qlora": "tt.qlora", "dora": "tt.dora", "full": "tt.full"}
 # Options some flows ask besides the ones declared wizard=True (label and help still come from the declaration).
-EXTRA = {"dpo": ["beta"], "deploy": ["port"], "export": ["merge_lora", "to_ollama", "quant_method", "quant_bits"],
-         "quantize": ["quant_method", "quant_bits"]}
+EXTRA = {"rlhf": ["beta"], "deploy": ["port"], "download": ["use_hf", "local_dir"],
+         "export": ["merge_lora", "to", "gguf_type", "quant_method", "quant_bits", "output_dir"],
+         "quantize": ["quant_method", "quant_bits", "output_dir"]}
 
 
 @dataclass
@@ -258,4 +259,5 @@ def plan_flow(ctx: Ctx) -> int:
     planfit.show_hardware(ctx.profile, ctx.hardware)
     run_steps([_model_step(ctx), task, method], st)
     values = {**st["values"], "hardware": ctx.hardware}
-    return jobs.execute(jobs.Job("plan", values)).code
+    # The method is the user's choice: written out even for LoRA, else `swift plan` would pick freely.
+    return jobs.execute(jobs.Job("plan", values, always=("train_type",))).code

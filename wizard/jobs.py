@@ -47,13 +47,14 @@ class Job:
     command: str                       # swift subcommand: sft, rlhf, infer, export, ...
     values: dict[str, Any] = field(default_factory=dict)
     plan_task: str | None = None       # planner task when the job trains (sft / dpo)
+    always: tuple[str, ...] = ()       # options written even when equal to their default
 
     @property
     def config_cls(self) -> type:
         return config_class(self.command)
 
     def argv(self) -> list[str]:
-        return questions.to_argv(self.config_cls, self.values)
+        return questions.to_argv(self.config_cls, self.values, self.always)
 
     def command_line(self) -> str:
         return shlex.join(["swift", self.command, *self.argv()])

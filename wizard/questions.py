@@ -58,7 +58,8 @@ def ask_option(spec: OptionSpec, current: Any) -> Any:
     if spec.kind is bool:
         return ui.select(label, [ui.Choice("true", True), ui.Choice("false", False)], default=current)
     if spec.choices and not spec.is_list:
-        return ui.select(label, [ui.Choice(str(c), c) for c in spec.choices], default=current)
+        none = [ui.Choice("-", None)] if spec.optional else []
+        return ui.select(label, none + [ui.Choice(str(c), c) for c in spec.choices], default=current)
     answer = ui.text(t("params.value", label=label), default=show(current), validate=lambda a: _problem(spec, a))
     return parse_answer(spec, answer)
 
@@ -90,12 +91,13 @@ def edit(config_cls: type, values: dict[str, Any], names: list[str]) -> dict[str
             continue
 
 
-def to_argv(config_cls: type, values: dict[str, Any]) -> list[str]:
-    """argv for the command: every value that differs from its declared default, in declaration order."""
+def to_argv(config_cls: type, values: dict[str, Any], always: tuple[str, ...] = ()) -> list[str]:
+    """argv for the command: every value that differs from its declared default (and the `always` ones,
+    which are choices even when they equal the default), in declaration order."""
     build_config(config_cls, values)  # a value of the wrong shape fails here, not in the command
     argv: list[str] = []
     for spec in command_specs(config_cls):
-        if spec.name not in values or values[spec.name] == spec.default:
+        if spec.name not in values or (values[spec.name] == spec.default and spec.name not in always):
             continue
         value = values[spec.name]
         items = value if isinstance(value, list) else [value]
