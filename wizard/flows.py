@@ -121,7 +121,6 @@ def train_flow(ctx: Ctx, command: str) -> int:
         return True
 
     def plan(st):
-        planfit.show_hardware(ctx.profile, ctx.hardware)
         values = _tiny_defaults(command, {**st["values"], "output_dir": _output_dir(ctx, st["values"])})
         st["planned"] = planfit.plan_step(cls, values, plan_task, ctx.hardware)
         return True
@@ -149,6 +148,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
                 st["job"] = job
                 return True
 
+    planfit.show_hardware(ctx.profile, ctx.hardware)
     run_steps([_model_step(ctx, allow_adapter=command != "sft"), dataset, names, method, plan, params, confirm], st)
     if not st["go"]:
         return 0
@@ -232,6 +232,8 @@ def command_flow(ctx: Ctx, command: str, preset: dict | None = None) -> int:
         st["job"] = job if choice == "run" else None
         return True
 
+    if not preset:
+        planfit.show_hardware(ctx.profile, ctx.hardware)
     run_steps([model, options, confirm], st)
     if st["job"] is None:
         return 0

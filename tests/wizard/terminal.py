@@ -15,11 +15,14 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][AB0-2]")
 TIMEOUT = 240  # generous: the machine is shared
 
 
-def spawn(*args: str, home, lang: str = "en", timeout: int = TIMEOUT) -> pexpect.spawn:
+def spawn(*args: str, home, lang: str | None = "en", locale: str = "C.UTF-8", timeout: int = TIMEOUT) -> pexpect.spawn:
+    """`swift wizard ARGS` in a 40×160 pty; lang=None leaves the language to the locale."""
     env = {**os.environ, "TERM": "xterm", "YICHUI_HOME": str(home), "PROMPT_TOOLKIT_NO_CPR": "1",
-           "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "COLUMNS": "160", "LINES": "40"}
-    env.pop("YICHUI_DEBUG", None)
-    child = pexpect.spawn(sys.executable, ["-m", "swift_cli", "wizard", "--lang", lang, *map(str, args)], cwd=str(REPO),
+           "PYTHONUNBUFFERED": "1", "LANG": locale, "COLUMNS": "160", "LINES": "40"}
+    for var in ("YICHUI_DEBUG", "LC_ALL", "LC_MESSAGES"):
+        env.pop(var, None)
+    flags = ["--lang", lang] if lang else []
+    child = pexpect.spawn(sys.executable, ["-m", "swift_cli", "wizard", *flags, *map(str, args)], cwd=str(REPO),
                           env=env, encoding="utf-8", dimensions=(40, 160), timeout=timeout)
     child.transcript = []
     child.logfile_read = _Tee(child.transcript)

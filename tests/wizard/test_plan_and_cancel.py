@@ -50,6 +50,15 @@ def test_ctrl_c_at_a_prompt_exits_130_and_writes_nothing(tmp_path, keys):
     assert not out.exists() and not (home / "models").exists()
 
 
+def test_language_follows_the_locale_and_esc_at_the_main_menu_exits(tmp_path):
+    child = spawn(home=tmp_path / "home", lang=None, locale="zh_CN.UTF-8")
+    answer(child, "想做什么", DOWN * 2 + ENTER)                  # 微调
+    answer(child, "选择模型", ESC)                               # back to the main menu
+    answer(child, "想做什么", ESC)                               # Esc at the main menu: leave
+    code, screen = finish(child)
+    assert code == 0 and "再见" in screen and "本机硬件" in screen
+
+
 def test_without_a_terminal_the_wizard_says_so():
     proc = swift("wizard", input="")
     assert proc.returncode == 2 and "needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
