@@ -124,8 +124,12 @@ def _quiet_clients(use_hf: bool) -> None:
 
     if os.environ.get("YICHUI_DEBUG", "") not in ("", "0", "false"):
         return
-    if not use_hf:
-        import modelscope_hub.api  # noqa: F401 - it sets its logger's level on import; ours must come after
+    if use_hf:   # each client sets its logger's level when first used; ours must come after
+        from huggingface_hub.utils import logging as hf_logging
+
+        hf_logging.get_logger()
+    else:
+        import modelscope_hub.api  # noqa: F401
     for name in ("huggingface_hub", "modelscope", "modelscope_hub"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -151,7 +155,8 @@ def download(req: Request, show_progress: bool = True) -> Result:
     """Fetch `req` into the hub cache (or --local_dir); verify it; one-line FetchError on any failure."""
     _quiet_clients(req.use_hf)
     url = endpoint(req.use_hf)
-    if not reachable(url):
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"))
+    if not proxied and not reachable(url):   # behind a proxy a direct connect says nothing: let the client try
         cached = _cached_only(req)
         if cached:
             print(f"note: {url} is unreachable; using the cached copy (not re-verified)", file=sys.stderr)
