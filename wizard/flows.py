@@ -135,9 +135,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         job = jobs.Job(command, st["final"], plan_task)
         while True:
             jobs.show_command(job)
-            choice = ui.select(t("confirm.ask"), [ui.Choice(t("confirm.run"), "run"), ui.Choice(t("confirm.edit"), "edit"),
-                                                  ui.Choice(t("confirm.back"), "back"),
-                                                  ui.Choice(t("confirm.exit"), "exit")])
+            choice = ui.select(t("confirm.ask"), [ui.Choice(t(f"confirm.{c}"), c) for c in ("run", "edit", "back", "exit")])
             if choice == "edit":
                 params(st)
                 job = jobs.Job(command, st["final"], plan_task)
@@ -225,8 +223,7 @@ def command_flow(ctx: Ctx, command: str, preset: dict | None = None) -> int:
     def confirm(st):
         job = jobs.Job(command, st["values"])
         jobs.show_command(job)
-        choice = ui.select(t("confirm.ask"), [ui.Choice(t("confirm.run"), "run"), ui.Choice(t("confirm.back"), "back"),
-                                              ui.Choice(t("confirm.exit"), "exit")])
+        choice = ui.select(t("confirm.ask"), [ui.Choice(t(f"confirm.{c}"), c) for c in ("run", "back", "exit")])
         if choice == "back":
             raise ui.Back()
         st["job"] = job if choice == "run" else None

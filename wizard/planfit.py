@@ -40,7 +40,8 @@ def show_hardware(prof, hardware: str | None) -> None:
         names = sorted({d.name for d in prof.devices})
         table.add_row(t("hw.device"), f"{prof.accelerator}: {len(prof.devices)} × {', '.join(names)}")
         table.add_row(t("hw.memory"), f"{prof.device_free_bytes / GIB:.1f} / {prof.device_total_bytes / GIB:.1f} GiB")
-    table.add_row(t("hw.cpu"), f"{prof.cpu_cores}, {prof.ram_free_bytes / GIB:.1f} / {prof.ram_total_bytes / GIB:.1f} GiB")
+    ram = f"{prof.ram_free_bytes / GIB:.1f} / {prof.ram_total_bytes / GIB:.1f} GiB"
+    table.add_row(t("hw.cpu"), f"{prof.cpu_cores}, {ram}")
     engines = [f"{k} {v}" for k, v in (prof.engines or {}).items() if v and k in
                ("torch", "transformers", "peft", "trl", "vllm", "bitsandbytes", "deepspeed")]
     if engines:
