@@ -59,6 +59,21 @@ def test_language_follows_the_locale_and_esc_at_the_main_menu_exits(tmp_path):
     assert code == 0 and "再见" in screen and "本机硬件" in screen
 
 
+def test_a_local_dataset_file_is_checked_on_the_spot_with_line_numbers(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n'
+                   '{"messages": [{"role": "user", "content": "only a question"}]}\nnot json\n', encoding="utf-8")
+    child = spawn("--task", "sft", "--model", "Qwen/Qwen2.5-0.5B-Instruct", "--output_dir", tmp_path / "out",
+                  home=tmp_path / "home")
+    answer(child, "Which dataset", DOWN + ENTER)               # a local file
+    answer(child, "Dataset file", f"{bad}{ENTER}")
+    answer(child, "has bad rows", "")
+    answer(child, "Which dataset", CTRL_C)                     # back at the picker; leave
+    code, screen = finish(child)
+    assert code == 130
+    assert "bad.jsonl:2" in screen and "bad.jsonl:3" in screen and "bad.jsonl:1" not in screen
+
+
 def test_without_a_terminal_the_wizard_says_so():
     proc = swift("wizard", input="")
     assert proc.returncode == 2 and "needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
