@@ -54,8 +54,13 @@ def run_steps(steps: list[Callable[[dict], bool | None]], st: dict) -> None:
 
 
 def _output_dir(ctx: Ctx, values: dict) -> str:
-    name = values.get("model") or (values.get("adapters") or ["run"])[0]
-    return str((Path(ctx.output_dir) / Path(str(name).rstrip("/")).name).resolve())
+    """output/<model name> as ms-swift names it; for an adapter (…/<model>/vN-…/checkpoint-N), that model's name."""
+    if values.get("model"):
+        name = Path(str(values["model"]).rstrip("/")).name
+    else:
+        ckpt = Path((values.get("adapters") or ["run"])[0].split("=")[-1]).resolve()
+        name = ckpt.parents[1].name if len(ckpt.parents) > 2 else ckpt.name
+    return str((Path(ctx.output_dir) / name).resolve())
 
 
 def _model_step(ctx: Ctx, allow_tiny: bool = True, allow_adapter: bool = False):
@@ -73,7 +78,12 @@ def _model_step(ctx: Ctx, allow_tiny: bool = True, allow_adapter: bool = False):
 
 def _tiny_defaults(command: str, values: dict) -> dict:
     """For the built-in tiny model: the demo recipe (sft) or the tiny DPO settings, under the user's answers."""
-    if not pickers.is_tiny(values.get("model")):
+    model = values.get("model")
+    if not model and values.get("adapters"):
+        from swift_cli.engine.models import base_model_of
+
+        model = base_model_of(Path(values["adapters"][0].split("=")[-1]))
+    if not pickers.is_tiny(model):
         return values
     if command == "sft":
         from swift_cli.commands.sft import SftConfig

@@ -108,6 +108,7 @@ S: dict[str, tuple[str, str]] = {
     "report.run_dir": ("run folder", "运行目录"),
     "report.ckpt": ("checkpoint", "checkpoint"),
     "report.plot": ("loss plot", "loss 曲线"),
+    "report.rewards": ("rewards plot", "reward 曲线"),
     "report.command": ("replay", "复现命令"),
     "report.question": ("question", "问题"),
     "report.before": ("before", "训练前"),

@@ -3,6 +3,7 @@ screen, with the plan that fits offered when the user's choice does not."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -87,8 +88,12 @@ def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str
     from swift_cli.engine.planning import PLANNER_KEYS
 
     model = values.get("model")
+    if not model and values.get("adapters"):
+        from swift_cli.engine.models import base_model_of  # the base an adapter names, as the run resolves it
+
+        model = base_model_of(Path(values["adapters"][0].split("=")[-1]))
     if not model:
-        return None, "no --model (the base is read from the adapter's args.json at run time)"
+        return None, "no --model, and the adapter names no base model"
     wishes = {k: values[k] for k in PLANNER_KEYS if values.get(k) is not None}
     if isinstance(wishes.get("target_modules"), list):
         tm = wishes["target_modules"]

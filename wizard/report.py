@@ -56,6 +56,8 @@ def render(job: Job, outcome: Outcome, before: list[str], after: list[str]) -> b
     rows = [(t("report.run_dir"), str(run_dir)), (t("report.ckpt"), str(outcome.checkpoint)),
             (t("report.plot"), str(plot) if plot.is_file() else "-"),
             (t("report.command"), f"bash {run_dir / 'command.sh'}")]
+    if (run_dir / "rewards.png").is_file():
+        rows.insert(3, (t("report.rewards"), str(run_dir / "rewards.png")))
     for k, v in rows:
         info.add_row(k, v)
     ui.console.print(info)
