@@ -28,6 +28,8 @@ def ask(values: dict, qs=QUESTIONS) -> list[str]:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = run_command(main, argv, prog="swift infer")
+        if code == 130:  # Ctrl-C while asking: stop here, as at any question
+            raise ui.Quit()
         answers.append(out.getvalue().strip() if code == 0 else f"(swift infer exit {code})")
     return answers
 
