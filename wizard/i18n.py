@@ -26,6 +26,7 @@ S: dict[str, tuple[str, str]] = {
     "keys": ("(arrows + Enter; Esc goes back; Ctrl-C quits)", "（方向键 + 回车；Esc 返回；Ctrl-C 退出）"),
     "bye": ("bye", "再见"),
     "cancelled": ("cancelled: nothing was run or written", "已取消：没有运行也没有写入任何内容"),
+    "cancelled.after": ("cancelled; what already ran is kept as shown above", "已取消；已运行的结果保留（见上）"),
     "unavailable": ("`swift {cmd}` is not in this version yet", "此版本尚无 `swift {cmd}`"),
     # hardware
     "hw.title": ("This machine", "本机硬件"),

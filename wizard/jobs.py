@@ -95,6 +95,9 @@ def _run_dirs(job: Job) -> set[Path]:
     return set(Path(out).glob("v*-*")) if out and Path(out).is_dir() else set()
 
 
+EXECUTED: list[str] = []  # command lines run in this session (the exit message depends on it)
+
+
 @dataclass
 class Outcome:
     code: int
@@ -107,6 +110,7 @@ def execute(job: Job) -> Outcome:
     from swift_cli.app import run_command
 
     before = _run_dirs(job)
+    EXECUTED.append(job.command_line())
     ui.console.print(t("run.start", cmd=job.command_line()), markup=False, soft_wrap=True)
     code = run_command(load(job.command).main, job.argv(), prog=f"swift {job.command}")
     new = sorted(_run_dirs(job) - before, key=lambda p: p.stat().st_mtime)

@@ -74,4 +74,4 @@ def run(ctx: flows.Ctx, task: str | None = None, lang: str | None = None) -> int
         ui.console.print(t("bye"))
         return 0
     except ui.Quit:
-        raise Interrupted(t("cancelled")) from None
+        raise Interrupted(t("cancelled.after" if flows.jobs.EXECUTED else "cancelled")) from None
