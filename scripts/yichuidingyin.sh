@@ -91,7 +91,10 @@ fi
 
 mkdir -p "$home" || die 3 "cannot create $home; set YICHUI_HOME to a writable folder"
 venv="$home/venv"
-ready="$venv/.yichui-venv-ready"  # written last: a venv without it was interrupted and is rebuilt
+ready="$venv/.yichui-venv-ready"  # written once torch imports: a venv without it was interrupted and is rebuilt
+if [ ! -f "$ready" ] && [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
+  touch "$ready"  # a working venv made by an earlier version of this script
+fi
 free_kb="$(df -Pk "$home" | awk 'NR==2 {print $4}')"
 need_gb="$min_gb"
 if [ -f "$ready" ]; then
@@ -106,13 +109,13 @@ if [ ! -f "$ready" ]; then
   echo "[yichui] creating virtualenv in $venv ($("$python" --version 2>&1))"
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  touch "$ready"
 fi
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 
-if ! "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
+if [ ! -f "$ready" ]; then
   echo "[yichui] installing $torch_spec"
   "${pip[@]}" "$torch_spec"
+  touch "$ready"
 fi
 constraints="$home/constraints.txt"
 torch_version="$("$venv/bin/python" -c 'import torch; print(torch.__version__)')"
