@@ -28,6 +28,24 @@ def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.Compl
     return time.perf_counter() - start, proc
 
 
+MARKS = {"running: swift": "ready to train", "last checkpoint:": "trained"}
+
+
+def timed_phases(cmd: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess, dict]:
+    """Like timed(), also noting when the output reaches each MARKS line (seconds from the start)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, marks = [], {}
+    for line in proc.stdout:
+        lines.append(line)
+        for key, name in MARKS.items():
+            if key in line and name not in marks:
+                marks[name] = time.perf_counter() - start
+    code = proc.wait()
+    secs = time.perf_counter() - start
+    return secs, subprocess.CompletedProcess(cmd, code, "".join(lines), ""), marks
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home", help="YICHUI_HOME to reuse (default: a fresh one, install measured)")
@@ -51,13 +69,18 @@ def main() -> int:
         what = ("full install" if "creating virtualenv" in proc.stdout else
                 "venv reused, project re-linked to this clone" if "installing yichui" in proc.stdout else "reused")
         print(f"clone {i + 1}: --install-only {secs:.1f} s ({what})")
-        secs, proc = timed([*script, "--auto"], clone, env)
+        secs, proc, marks = timed_phases([*script, "--auto"], clone, env)
         out = proc.stdout + proc.stderr
         report = re.search(r"(\S+/v\d+-[\d-]+)/checkpoint-\d+", out)
         done = bool(report) and (Path(report.group(1)) / "report.md").is_file()
         learned = "name learned: yes" in out
         print(f"--auto run {i + 1}: {secs:.1f} s to the finished report (exit {proc.returncode}, report.md "
               f"{'written' if done else 'MISSING'}, {'name learned: yes' if learned else 'name NOT learned'})")
+        if len(marks) == 2:
+            ready, trained = marks["ready to train"], marks["trained"]
+            print(f"    phases: start, probe, plan, tiny model, answers before {ready:.1f} s; training "
+                  f"{trained - ready:.1f} s; answers after + report {secs - trained:.1f} s "
+                  f"(load now {os.getloadavg()[0]:.1f})")
         if proc.returncode or not done:
             print(out[-3000:], file=sys.stderr)
             return 1
