@@ -133,19 +133,21 @@ def train_flow(ctx: Ctx, command: str) -> int:
     def plan(st):
         values = _tiny_defaults(command, {**st["values"], "output_dir": _output_dir(ctx, st["values"])})
         st["planned"] = planfit.plan_step(cls, values, plan_task, ctx.hardware)
+        st.pop("final", None)  # a new plan starts the parameters afresh
         return True
 
     def params(st):
         asked = {"model", "dataset", "model_name", "model_author"} | ({"train_type"} if command == "sft" else set())
         names_ = [n for n in questions.wizard_options(cls) + EXTRA.get(command, []) if n not in asked]
-        st["final"] = questions.edit(cls, st["planned"], names_)
+        st["final"] = questions.edit(cls, st.get("final") or st["planned"], names_)
         return True
 
     def confirm(st):
         job = jobs.Job(command, st["final"], plan_task)
         while True:
             jobs.show_command(job)
-            choice = ui.select(t("confirm.ask"), [ui.Choice(t(f"confirm.{c}"), c) for c in ("run", "edit", "back", "exit")])
+            choices = [ui.Choice(t(f"confirm.{c}"), c) for c in ("run", "edit", "back", "exit")]
+            choice = ui.select(t("confirm.ask"), choices)
             if choice == "edit":
                 params(st)
                 job = jobs.Job(command, st["final"], plan_task)
