@@ -262,13 +262,18 @@ def serve(cfg) -> int:
 
     api_key = cfg.serve.api_key or os.environ.get("YICHUI_API_KEY") or None
     sock = bind(cfg.serve.host, cfg.serve.port, cfg)
-    engine = Engine(cfg)
+    from swift_cli.engine.models import pick_device
+    from swift_cli.engine.monitor import Monitor
+
+    # A live RAM/GPU line while the weights load (on a terminal), and what the load took.
+    with Monitor(device=pick_device(False), label="loading") as loading:
+        engine = Engine(cfg)
     app = build_app(engine, api_key)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"serving {', '.join(engine.names)} at http://{shown}:{port}/v1 (pt backend on {engine.chat.device}, "
           f"batches up to {cfg.serve.max_batch_size}, context {engine.max_model_len}"
-          f"{', API key required' if api_key else ''})", flush=True)
+          f"{', API key required' if api_key else ''}); {loading.summary_line()}", flush=True)
     server = Server(uvicorn.Config(app, log_level="info" if cfg.serve.log_requests else "warning",
                                    access_log=cfg.serve.log_requests, timeout_graceful_shutdown=5, lifespan="off"))
     try:
