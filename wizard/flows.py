@@ -122,7 +122,10 @@ def train_flow(ctx: Ctx, command: str) -> int:
 
     def method(st):
         if command == "sft":
-            choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in questions.specs(cls)["train_type"].choices]
+            # swift sft trains QLoRA (bitsandbytes) on CUDA only: offered where the plan is for CUDA.
+            methods = [c for c in questions.specs(cls)["train_type"].choices
+                       if c != "qlora" or ctx.profile.accelerator == "cuda"]
+            choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in methods]
             st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
         else:
             spec = questions.specs(cls)["rlhf_type"]

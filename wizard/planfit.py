@@ -63,6 +63,11 @@ def rough_fit(params_b: float, prof) -> str:
     return t("fit.infer") if params_b * need["infer"] * 1.2 + 1 <= free else t("fit.no")
 
 
+def usable(plan, prof) -> bool:
+    """Fits, and can train here: swift sft trains bitsandbytes-quantized bases (QLoRA) on CUDA only."""
+    return plan.fits and not (plan.train_type == "qlora" and prof.accelerator != "cuda")
+
+
 def entry_fit(entry, prof) -> str:
     """What a curated model fits on this machine, from the planner (max_length 1024), else from its size."""
     from hardware.plan import make_plan as plan
@@ -74,18 +79,15 @@ def entry_fit(entry, prof) -> str:
         return "≈ " + rough_fit(entry.params_b, prof)
     spec = ModelSpec.from_config(config)
     trained = plan(spec, prof, {"task": "sft", "max_length": 1024})
-    if trained.fits:
+    if usable(trained, prof):
         return t(f"fit.{trained.train_type}") if trained.train_type in ("full", "lora", "qlora") else t("fit.lora")
     return t("fit.infer") if plan(spec, prof, {"task": "infer", "max_length": 1024}).fits else t("fit.no")
 
 
-def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
-    """The planner's plan with the user's answers as wishes (an answer equal to a declared default, e.g.
-    LoRA, is still a choice here, unlike `swift plan`'s explicit flags), or (None, why)."""
+def model_spec(values: dict[str, Any]):
+    """The ModelSpec of the model these values train (an adapter's base from its args.json); raises."""
     from hardware.loaders import load_model_config
-    from hardware.plan import make_plan as plan
     from hardware.spec import ModelSpec
-    from swift_cli.engine.planning import PLANNER_KEYS
 
     model = values.get("model")
     if not model and values.get("adapters"):
@@ -93,19 +95,47 @@ def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str
 
         model = base_model_of(Path(values["adapters"][0].split("=")[-1]))
     if not model:
-        return None, "no --model, and the adapter names no base model"
-    wishes = {k: values[k] for k in PLANNER_KEYS if values.get(k) is not None}
-    if isinstance(wishes.get("target_modules"), list):
-        tm = wishes["target_modules"]
-        wishes["target_modules"] = tm[0] if len(tm) == 1 else tm
-    wishes["task"] = task
+        raise ValueError("no --model, and the adapter names no base model")
+    return ModelSpec.from_config(load_model_config(model, use_hf=bool(values.get("use_hf"))))
+
+
+def wishes(values: dict[str, Any], task: str) -> dict[str, Any]:
+    """The user's answers that matter for memory, as planner wishes (an answer equal to a declared default,
+    e.g. LoRA, is still a choice here, unlike `swift plan`'s explicit flags)."""
+    from swift_cli.engine.planning import PLANNER_KEYS
+
+    out = {k: values[k] for k in PLANNER_KEYS if values.get(k) is not None}
+    if isinstance(out.get("target_modules"), list):
+        tm = out["target_modules"]
+        out["target_modules"] = tm[0] if len(tm) == 1 else tm
+    out["task"] = task
+    return out
+
+
+def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
+    """(the planner's plan for these answers, None) or (None, why it could not be made)."""
+    from hardware.plan import make_plan as plan
+
     try:
-        spec = ModelSpec.from_config(load_model_config(model, use_hf=bool(values.get("use_hf"))))
-        return plan(spec, profile(hardware), wishes, None), None
+        return plan(model_spec(values), profile(hardware), wishes(values, task), None), None
     except SwiftError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not stop the wizard
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def machines(values: dict[str, Any], task: str, kind: str, limit: int = 3) -> list[str]:
+    """The cheapest built-in machines where the user's method and length fit (hardware.recommend): CUDA ones,
+    plus the same kind as this machine's when it is an NPU or a Mac."""
+    from hardware.recommend import cheapest_per_method, recommend
+
+    keep = {k: v for k, v in wishes(values, task).items() if k in ("train_type", "max_length", "lora_rank", "task")}
+    kinds = ("cuda",) if kind in ("cuda", "cpu") else (kind, "cuda")
+    try:
+        rows = recommend(model_spec(values), task, keep, accelerators=kinds, per_method=1)
+    except Exception:  # noqa: BLE001 - a suggestion we cannot make is just left out
+        return []
+    return [r.summary() for r in cheapest_per_method(rows)][:limit]
 
 
 def flags_as_values(config_cls: type, flags: dict[str, Any]) -> dict[str, Any]:
@@ -139,10 +169,9 @@ def describe(plan) -> str:
     return ", ".join(parts) + f" ({plan.peak_bytes / GIB:.1f} GiB)"
 
 
-def plan_step(config_cls: type, values: dict[str, Any], task: str, hardware: str | None,
-              fixed: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Show the estimate for the user's choices; when they do not fit, offer the planner's plan that does.
-    Returns the values with the planner's flags filled in (flags in `fixed` keep the user's value)."""
+def plan_step(config_cls: type, values: dict[str, Any], task: str, hardware: str | None) -> dict[str, Any]:
+    """Show the estimate for the user's choices; when they do not fit, say so, offer the planner's plan that
+    does and name machines where theirs would. Returns the values with the planner's flags filled in."""
     plan, why = make_plan(config_cls, values, task, hardware)
     if plan is None:
         ui.console.print(f"[yellow]{t('plan.none', why=why)}[/]")
@@ -151,19 +180,19 @@ def plan_step(config_cls: type, values: dict[str, Any], task: str, hardware: str
                      + (f"[green]{verdict(plan)}[/]" if plan.fits else f"[bold red]{verdict(plan)}[/]"))
     for note in plan.notes:
         ui.console.print(f"  • {note}")
-    derived = {k: v for k, v in flags_as_values(config_cls, plan.flags).items() if k not in fixed}
-    if plan.fits:
+    derived = flags_as_values(config_cls, plan.flags)
+    prof = profile(hardware)
+    if usable(plan, prof):
         return {**derived, **values}
     free_values = {k: v for k, v in values.items() if k not in PLANNER_CHOSEN}
     alt, _ = make_plan(config_cls, free_values, task, hardware)
     choices = []
-    if alt is not None and alt.fits:
+    if alt is not None and usable(alt, prof):
         choices.append(ui.Choice(t("plan.use", desc=describe(alt)), "use"))
     else:
         ui.console.print(f"[red]{t('plan.nothing', hw=plan.hardware)}[/]")
-    for note in plan.notes:
-        if "--hardware" in note:
-            ui.console.print(t("plan.machine", hw=note.split("--hardware", 1)[1].strip()))
+    for line in machines(values, task, prof.accelerator):
+        ui.console.print(t("plan.machine", hw=line))
     choices.append(ui.Choice(t("plan.keep"), "keep"))
     if ui.select(t("plan.offer"), choices) == "use":
         return {**free_values, **flags_as_values(config_cls, alt.flags)}

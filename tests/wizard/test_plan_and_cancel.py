@@ -29,6 +29,7 @@ def test_lora_on_a_t4_does_not_fit_and_the_wizard_offers_qlora(tmp_path):
     assert "qwen2.5-0.5b-instruct" in screen and "fits full fine-tuning" in screen  # sizes and fit in the list
     assert "Tesla T4" in screen                                # the one-screen hardware summary of the profile
     assert "does NOT fit" in screen and "Use the plan that fits: qlora" in screen
+    assert "A machine where your choice fits: LoRA → 1×" in screen   # hardware.recommend
     command = next(line for line in screen.splitlines() if line.startswith("swift sft "))
     assert command.startswith("swift sft --model Qwen/Qwen2.5-7B-Instruct ")
     assert "--quant_bits 4" in command and "--quant_method bnb" in command and "--torch_dtype float16" in command
