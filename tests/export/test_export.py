@@ -121,3 +121,16 @@ def test_failed_verification_leaves_the_artifact_marked_unverified(tiny_model, t
     assert (target / "UNVERIFIED.txt").is_file() and report(target)["verified"] is False
     assert not list(tmp_path.glob(".artifact.tmp-*"))
     assert np.isfinite(report(target)["max_abs_dlogit"])
+
+
+def test_gguf_llama_architecture_round_trips_exactly_in_f32(tmp_path):
+    """Llama q/k rows are permuted for llama.cpp; transformers' reader un-permutes them: f32 must be exact."""
+    from swift_cli.engine.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "llama", arch="llama")
+    out = tmp_path / "gguf"
+    proc = swift("export", "--model", model, "--to", "gguf", "--gguf_type", "f32", "--output_dir", out,
+                 "--verify_prompts", "4", "--verify_tokens", "8")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    r = report(out)
+    assert r["architecture"] == "llama" and r["max_abs_dlogit"] < 1e-4 and r["greedy_identical"] == 4

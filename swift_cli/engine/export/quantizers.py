@@ -9,7 +9,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from swift_cli.engine.export import flow, source
+from swift_cli.engine.export import compat, flow, source
 from swift_cli.engine.export.verify import TorchRunner
 from swift_cli.errors import RequirementError
 
@@ -182,7 +182,8 @@ def run_quantize(src: source.Source, target: Path, out, q, opts: flow.VerifyOpti
         meta = {"method": q.quant_method, "bits": q.quant_bits, "group_size": q.group_size,
                 "source": str(src.model_dir), "adapters": {k: str(v) for k, v in src.adapters.items()}}
         (tmp / MARKER).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        return {"quant_method": q.quant_method, "quant_bits": q.quant_bits, "source_params": n_params}
+        return {"quant_method": q.quant_method, "quant_bits": q.quant_bits, "source_params": n_params,
+                "compat": compat.compat_record(q.quant_method)}
 
     def reload(tmp: Path):
         from transformers import AutoTokenizer
@@ -196,6 +197,7 @@ def run_quantize(src: source.Source, target: Path, out, q, opts: flow.VerifyOpti
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    print(compat.compat_line(q.quant_method))
     print(f"try it: swift infer --model {target} --query \"who are you?\"")
     sys.stdout.flush()
     return report
