@@ -66,8 +66,7 @@ def _output_dir(ctx: Ctx, values: dict) -> str:
 def _model_step(ctx: Ctx, allow_tiny: bool = True, allow_adapter: bool = False):
     def step(st: dict) -> bool:
         if "model" in ctx.preset:
-            model = ctx.preset["model"]
-            st["values"]["model"] = str(pickers.tiny_model_dir()) if model == pickers.TINY else model
+            st["values"].update(pickers.preset_values(ctx.preset["model"]))
             return False
         st["values"].pop("model", None)
         st["values"].pop("adapters", None)
@@ -170,8 +169,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
 
 def auto_job(ctx: Ctx, command: str) -> jobs.Job:
     """--auto: the default job with no questions (the tiny model and the built-in data unless preset)."""
-    model = ctx.preset.get("model", pickers.TINY)
-    values: dict = {"model": str(pickers.tiny_model_dir()) if model == pickers.TINY else model}
+    values: dict = pickers.preset_values(ctx.preset.get("model", pickers.TINY))
     if command == "sft":
         values["dataset"] = ctx.preset.get("dataset", ["self-cognition#400"])
         values.update(model_name=["小锤", "Yichui"], model_author=["一锤定音", "yichui"])

@@ -29,8 +29,11 @@ def auto(ctx: flows.Ctx, task: str | None) -> int:
     if task == "infer":
         from wizard import report
 
-        model = ctx.preset.get("model") or str(flows.pickers.tiny_model_dir())
-        for q, a in zip(report.QUESTIONS, report.ask({"model": model})):
+        try:
+            answers = report.ask(flows.pickers.preset_values(ctx.preset.get("model", flows.pickers.TINY)), strict=True)
+        except report.InferFailed as exc:
+            return exc.code
+        for q, a in zip(report.QUESTIONS, answers):
             ui.console.print(f"{q} → {a}")
         return 0
     if task not in ("sft", "dpo", "rlhf"):

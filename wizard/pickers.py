@@ -37,6 +37,16 @@ def tiny_model_dir() -> Path:
     return target.resolve()
 
 
+def preset_values(model: str) -> dict:
+    """--model on the wizard's command line as option values: the tiny model, an adapter folder, or a model."""
+    if model == TINY:
+        return {"model": str(tiny_model_dir())}
+    path = Path(model).expanduser()
+    if (path / "adapter_config.json").is_file():
+        return {"adapters": [str(path.resolve())]}
+    return {"model": str(path.resolve()) if path.is_dir() else model}
+
+
 def is_tiny(model: str | None) -> bool:
     return bool(model) and Path(model).resolve() == (yichui_home() / "models" / "tiny").resolve()
 

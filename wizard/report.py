@@ -16,8 +16,17 @@ from wizard.jobs import Job, Outcome, config_class, load
 QUESTIONS = ("who are you?", "你是谁？")
 
 
-def ask(values: dict, qs=QUESTIONS) -> list[str]:
-    """Greedy answers from `swift infer --query Q` with these model values (stdout captured)."""
+class InferFailed(Exception):
+    """`swift infer` failed (its one-line error is already on stderr); carries its exit code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def ask(values: dict, qs=QUESTIONS, strict: bool = False) -> list[str]:
+    """Greedy answers from `swift infer --query Q` with these model values (stdout captured); with `strict`
+    a failed answer raises InferFailed instead of standing in the table as '(swift infer exit N)'."""
     from swift_cli.app import run_command
 
     infer_cls = config_class("infer")
@@ -30,6 +39,8 @@ def ask(values: dict, qs=QUESTIONS) -> list[str]:
             code = run_command(main, argv, prog="swift infer")
         if code == 130:  # Ctrl-C while asking: stop here, as at any question
             raise ui.Quit()
+        if code and strict:
+            raise InferFailed(code)
         answers.append(out.getvalue().strip() if code == 0 else f"(swift infer exit {code})")
     return answers
 
