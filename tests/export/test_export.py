@@ -20,7 +20,7 @@ def _greedy_answers(model_args: list[str], n: int = PROMPTS) -> list[str]:
 
     _, cfg = parse_command(InferConfig, model_args)
     chat = ChatModel(cfg.model, use_cpu=True)
-    return [chat.generate([{"role": "user", "content": p}], GenParams(max_new_tokens=16))[0] for p in FIXED[:n]]
+    return [chat.generate([{"role": "user", "content": p}], GenParams(max_new_tokens=12))[0] for p in FIXED[:n]]
 
 
 def test_merge_writes_sharded_model_whose_greedy_answers_equal_the_adapters(merged, export_ckpt):
