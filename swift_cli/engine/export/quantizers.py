@@ -151,6 +151,8 @@ def run_quantize(src: source.Source, target: Path, out, q, opts: flow.VerifyOpti
     """Quantize, save with tokenizer and a marker, reload, compare logits/greedy/perplexity and size."""
     if q.quant_method in CUDA_EXTRA:
         require_cuda(q.quant_method)
+    # bnb int8 on CPU warns on every matmul that it casts to fp16: once is in verification.json's figures
+    warnings.filterwarnings("ignore", message=".*MatMul8bitLt.*")
     tokenizer = source.load_tokenizer(src)
     with flow.step("loading the source model" + (" and merging its adapters" if src.adapters else "")):
         model = source.load_model(src, merge=True)
