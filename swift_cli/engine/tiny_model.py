@@ -10,10 +10,10 @@ Heavy libraries (torch, transformers, tokenizers) are imported inside the functi
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from swift_cli.engine.staging import staged
 
 __all__ = [
     "ARCHITECTURES",
@@ -142,68 +142,48 @@ def build_tiny_model(
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
     from transformers.utils import logging as hf_logging
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     old_verbosity = hf_logging.get_verbosity()
     bars_were_enabled = hf_logging.is_progress_bar_enabled()
     try:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-        tokenizer = build_tiny_tokenizer(vocab_size)
-        eot_id, im_start_id, im_end_id = (tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS)
+        with staged(out, exist_ok=True) as tmp:
+            tokenizer = build_tiny_tokenizer(vocab_size)
+            eot_id, im_start_id, im_end_id = (tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS)
 
-        common = dict(
-            vocab_size=len(tokenizer),
-            hidden_size=hidden_size,
-            intermediate_size=intermediate_size,
-            num_hidden_layers=num_layers,
-            num_attention_heads=num_heads,
-            num_key_value_heads=num_kv_heads,
-            max_position_embeddings=max_position_embeddings,
-            rms_norm_eps=1e-6,
-            rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
-            tie_word_embeddings=tie_word_embeddings,
-            bos_token_id=eot_id,
-            eos_token_id=im_end_id,
-            pad_token_id=eot_id,
-            dtype="float32",
-        )
-        if arch == "qwen2":
-            config, model_cls = Qwen2Config(**common, use_sliding_window=False), Qwen2ForCausalLM
-        else:
-            config, model_cls = LlamaConfig(**common), LlamaForCausalLM
+            common = dict(
+                vocab_size=len(tokenizer),
+                hidden_size=hidden_size,
+                intermediate_size=intermediate_size,
+                num_hidden_layers=num_layers,
+                num_attention_heads=num_heads,
+                num_key_value_heads=num_kv_heads,
+                max_position_embeddings=max_position_embeddings,
+                rms_norm_eps=1e-6,
+                rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+                tie_word_embeddings=tie_word_embeddings,
+                bos_token_id=eot_id,
+                eos_token_id=im_end_id,
+                pad_token_id=eot_id,
+                dtype="float32",
+            )
+            if arch == "qwen2":
+                config, model_cls = Qwen2Config(**common, use_sliding_window=False), Qwen2ForCausalLM
+            else:
+                config, model_cls = LlamaConfig(**common), LlamaForCausalLM
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = model_cls(config)
-        model.to(torch.float32).eval()
-        model.generation_config = GenerationConfig(
-            bos_token_id=eot_id, eos_token_id=im_end_id, pad_token_id=eot_id,
-        )
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
-        _apply_umask(tmp)
-
-        if out.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, trash / out.name)
-            os.replace(tmp, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                model = model_cls(config)
+            model.to(torch.float32).eval()
+            model.generation_config = GenerationConfig(
+                bos_token_id=eot_id, eos_token_id=im_end_id, pad_token_id=eot_id,
+            )
+            model.save_pretrained(tmp, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
     finally:
         hf_logging.set_verbosity(old_verbosity)
         if bars_were_enabled:
             hf_logging.enable_progress_bar()
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return out
 
-
-def _apply_umask(directory: Path) -> None:
-    """mkdtemp makes 0700 dirs (and safetensors may write 0600 files): use the usual umask modes."""
-    mask = os.umask(0)
-    os.umask(mask)
-    directory.chmod(0o777 & ~mask)
-    for child in directory.iterdir():
-        if child.is_file():
-            child.chmod(0o666 & ~mask)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from swift_cli.engine.export import artifacts, verify
+from swift_cli.engine.staging import staged
 from swift_cli.errors import UsageError, VerificationFailed
 
 
@@ -71,7 +72,7 @@ def produce(kind: str, target: Path, exist_ok: bool, write: Callable[[Path], dic
     """Write the artifact through `write(tmp)`, verify it through `reload(tmp) -> (runner, tokenizer)`, move it."""
     if check_target(target, exist_ok):
         raise UsageError(check_target(target, exist_ok))
-    with artifacts.staged(target, exist_ok) as tmp:
+    with staged(target, exist_ok) as tmp:
         with step(f"writing {kind} to {target}"):
             written = write(tmp) or {}
         report = {"kind": kind, **(extra or {}), **written}
