@@ -6,7 +6,7 @@ Search order (first fit wins; anything the user fixed is a single candidate and 
 changed to make it fit — a fixed choice that does not fit is kept, ``fits`` is False and a note
 says by how much and what would fit):
 
-    train_type   full → lora → qlora          (qlora only where bitsandbytes runs)
+    train_type   full → lora → qlora          (qlora only where bitsandbytes trains: CUDA)
     deepspeed    none → zero2 → zero3 → zero3_offload   (several devices; full FT also tries
                  zero2_offload on one device; never on MPS/CPU)
     grad. ckpt   off → on                     (off is faster; on when needed to fit)
@@ -30,9 +30,11 @@ from .memory import Breakdown, MemoryInputs, estimate
 from .profiles import cheapest_fit
 from .rules import (
     bnb_supported,
+    bnb_trains,
     normalize_wishes,
     refuse_deepspeed,
     refuse_flash,
+    refuse_qlora,
     refuse_quant,
     refuse_vllm,
     training_dtype,
@@ -169,13 +171,13 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
             notes.append(f"refused --train_type {fixed_tt}: the base is {base_q.upper()} "
                          f"{spec.quant_bits}-bit; using LoRA on the quantized base (no bitsandbytes)")
         candidates = ["lora"] if fixed_tt != "dora" else ["dora"]
-    elif fixed_tt == "qlora" and not bnb_supported(kind):
-        notes.append(refuse_quant(profile, "bnb"))
+    elif fixed_tt == "qlora" and not bnb_trains(kind):
+        notes.append(refuse_qlora(profile))
         candidates = ["lora"]
     elif fixed_tt:
         candidates = [fixed_tt]
     else:
-        candidates = ["full", "lora"] + (["qlora"] if bnb_supported(kind) else [])
+        candidates = ["full", "lora"] + (["qlora"] if bnb_trains(kind) else [])
 
     ds_wish = w.get("deepspeed")
     if ds_wish:
@@ -279,8 +281,6 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                                                   "false: fits without it (faster)"))
     if fits and not fixed_tt and tt != "full":
         notes.append(f"train_type {tt}: full fine-tuning does not fit on {profile.name}")
-    if tt == "qlora" and kind == "cpu":
-        notes.append("QLoRA on CPU works but is ~5× slower than fp32 LoRA (bitsandbytes CPU backend)")
     if fits and br.peak_bytes > 0.95 * free:
         notes.append(f"tight: {_gib(br.peak_bytes)} of {_gib(free)}; fragmentation may still OOM")
     notes.extend(br.notes)

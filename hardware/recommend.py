@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .machine import GIB
 from .plan import make_plan
 from .profiles import builtin_profile, list_profiles
+from .rules import bnb_trains
 from .spec import ModelSpec
 
 COUNTS = (1, 2, 4, 8)
@@ -61,8 +61,7 @@ def _methods(task: str, kind: str, wishes: dict[str, Any]) -> list[str | None]:
         return [None]
     if wishes.get("train_type"):
         return [str(wishes["train_type"])]
-    # QLoRA trains on CUDA here (the CPU backend of bitsandbytes is refused by swift sft; no NPU/MPS backend).
-    return [m for m in METHODS if m != "qlora" or kind == "cuda"]
+    return [m for m in METHODS if m != "qlora" or bnb_trains(kind)]
 
 
 def recommend(spec: ModelSpec, task: str = "sft", wishes: dict[str, Any] | None = None,

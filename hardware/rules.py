@@ -60,6 +60,14 @@ def bnb_supported(kind: str) -> bool:
     return kind in ("cuda", "cpu")
 
 
+def bnb_trains(kind: str) -> bool:
+    """Whether `swift sft` quantizes a base with bitsandbytes for training (QLoRA) on this kind: CUDA only.
+
+    The CPU backend runs but is ~5× slower and breaks when the model ran inference before training
+    (cpu_findings), so training refuses it; pre-quantized bnb checkpoints still load on CPU."""
+    return kind == "cuda"
+
+
 def refuse_vllm(profile: HardwareProfile) -> str | None:
     if profile.accelerator != "cuda":
         return (f"refused --infer_backend vllm: vLLM needs an NVIDIA GPU (this is "
@@ -85,6 +93,14 @@ def refuse_quant(profile: HardwareProfile, method: str) -> str | None:
     if method == "bnb" and not bnb_supported(kind):
         return (f"refused bitsandbytes quantization on {kind}: no bitsandbytes backend there; "
                 f"using LoRA on the 16-bit base")
+    return None
+
+
+def refuse_qlora(profile: HardwareProfile) -> str | None:
+    """Why QLoRA cannot train on this profile (None when it can)."""
+    if not bnb_trains(profile.accelerator):
+        return (f"refused --train_type qlora on {profile.accelerator}: training on a bitsandbytes-quantized "
+                f"base needs CUDA here; using LoRA on the 16-bit base")
     return None
 
 

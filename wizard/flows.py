@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from hardware.rules import bnb_trains
 from wizard import jobs, pickers, planfit, questions, report, ui
 from wizard.i18n import t
 
@@ -121,9 +122,8 @@ def train_flow(ctx: Ctx, command: str) -> int:
 
     def method(st):
         if command == "sft":
-            # swift sft trains QLoRA (bitsandbytes) on CUDA only: offered where the plan is for CUDA.
             methods = [c for c in questions.specs(cls)["train_type"].choices
-                       if c != "qlora" or ctx.profile.accelerator == "cuda"]
+                       if c != "qlora" or bnb_trains(ctx.profile.accelerator)]
             choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in methods]
             st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
         else:

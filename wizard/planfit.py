@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
+from hardware.rules import bnb_trains
 from swift_cli.errors import SwiftError
 from swift_cli.options.parse import convert
 from wizard import ui
@@ -56,16 +57,11 @@ def rough_fit(params_b: float, prof) -> str:
     free = prof.device_free_bytes / GIB
     need = {"full": 8 if half else 16, "lora": 2 if half else 4, "qlora": 0.7, "infer": 2 if half else 4}
     for key in ("full", "lora", "qlora"):
-        if key == "qlora" and prof.accelerator not in ("cuda", "cpu"):
+        if key == "qlora" and not bnb_trains(prof.accelerator):
             continue
         if params_b * need[key] * 1.3 + 1 <= free:
             return t(f"fit.{key}")
     return t("fit.infer") if params_b * need["infer"] * 1.2 + 1 <= free else t("fit.no")
-
-
-def usable(plan, prof) -> bool:
-    """Fits, and can train here: swift sft trains bitsandbytes-quantized bases (QLoRA) on CUDA only."""
-    return plan.fits and not (plan.train_type == "qlora" and prof.accelerator != "cuda")
 
 
 def entry_fit(entry, prof) -> str:
@@ -79,7 +75,7 @@ def entry_fit(entry, prof) -> str:
         return "≈ " + rough_fit(entry.params_b, prof)
     spec = ModelSpec.from_config(config)
     trained = plan(spec, prof, {"task": "sft", "max_length": 1024})
-    if usable(trained, prof):
+    if trained.fits:
         return t(f"fit.{trained.train_type}") if trained.train_type in ("full", "lora", "qlora") else t("fit.lora")
     return t("fit.infer") if plan(spec, prof, {"task": "infer", "max_length": 1024}).fits else t("fit.no")
 
@@ -182,12 +178,12 @@ def plan_step(config_cls: type, values: dict[str, Any], task: str, hardware: str
         ui.console.print(f"  • {note}")
     derived = flags_as_values(config_cls, plan.flags)
     prof = profile(hardware)
-    if usable(plan, prof):
+    if plan.fits:
         return {**derived, **values}
     free_values = {k: v for k, v in values.items() if k not in PLANNER_CHOSEN}
     alt, _ = make_plan(config_cls, free_values, task, hardware)
     choices = []
-    if alt is not None and usable(alt, prof):
+    if alt is not None and alt.fits:
         choices.append(ui.Choice(t("plan.use", desc=describe(alt)), "use"))
     else:
         ui.console.print(f"[red]{t('plan.nothing', hw=plan.hardware)}[/]")

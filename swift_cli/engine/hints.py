@@ -150,10 +150,7 @@ def plan_within(cfg, task: str, free_bytes: int):
     profile = _profile(cfg, free_bytes)
     w = wishes(freed, task, free=True)
     w["max_length"] = cfg.data.max_length
-    plan = make_plan(spec, profile, w)
-    if plan.train_type == "qlora" and profile.accelerator != "cuda":
-        plan = make_plan(spec, profile, {**w, "train_type": "lora"})
-    return plan
+    return make_plan(spec, profile, w)
 
 
 def _plan_overrides(plan, cfg) -> dict[str, Any]:

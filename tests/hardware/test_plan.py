@@ -98,6 +98,14 @@ def test_bnb_refused_on_npu():
     assert _any(p.notes, "refused", "bitsandbytes")
 
 
+def test_cpu_never_plans_qlora_because_swift_sft_refuses_it_there():
+    # 7B does not fit LoRA in a CPU profile's RAM either; the planner must not fall back to QLoRA on CPU
+    chosen = make_plan(QWEN7, load_profile("cpu"), {"max_length": 1024})
+    assert chosen.train_type != "qlora" and "quant_method" not in chosen.flags
+    forced = make_plan(TINY, load_profile("cpu"), {"train_type": "qlora"})
+    assert forced.train_type == "lora" and _any(forced.notes, "refused", "qlora", "cuda")
+
+
 def test_data_stats_set_max_length():
     p = make_plan(TINY, load_profile("cpu"), {}, data_stats={"max_len": 300, "num_rows": 10})
     assert p.flags["max_length"] == 320
