@@ -109,29 +109,31 @@ def execute(cfg, src) -> int:
     from swift_cli.engine.export import flow, formats, merge, push, quantizers, source
 
     source.fetch(src, cfg.model)
-    opts = flow.VerifyOptions(cfg.output.verify, cfg.output.verify_prompts, cfg.output.verify_tokens)
-    fmt = target_format(cfg)
-    last = None
-    if cfg.export.merge_lora:
-        last = Path(cfg.output.output_dir) if cfg.output.output_dir and not (fmt or cfg.quant.quant_method) \
-            else merge.default_target(src)
-        merge.run_merge(src, last, cfg.output, cfg.export, opts)
-        # later steps start from the merged folder
-        src = source.Source(str(last), {}, None, src.system, "auto", model_dir=last,
-                            config=source.json.loads((last / "config.json").read_text(encoding="utf-8")))
-    if fmt in ("gguf", "ollama"):
-        last = final_target(cfg, src)
-        formats.run_gguf(src, last, cfg.output, cfg.gguf, opts, ollama=fmt == "ollama")
-    elif fmt == "onnx":
-        last = final_target(cfg, src)
-        formats.run_onnx(src, last, cfg.output, cfg.onnx, opts)
-    elif cfg.quant.quant_method:
-        last = final_target(cfg, src)
-        quantizers.run_quantize(src, last, cfg.output, cfg.quant, opts, cfg.model)
-    if cfg.push.push_to_hub:
-        folder = last or src.model_dir
-        token = push.token_for(cfg.model.use_hf, cfg.model.hub_token)
-        url = push.push_folder(folder, cfg.push.hub_model_id, use_hf=cfg.model.use_hf, token=token,
-                               private=cfg.push.hub_private_repo, message=cfg.push.commit_message)
-        print(f"pushed {folder} to {url}")
+    with flow.monitored("export") as mon:
+        opts = flow.VerifyOptions(cfg.output.verify, cfg.output.verify_prompts, cfg.output.verify_tokens)
+        fmt = target_format(cfg)
+        last = None
+        if cfg.export.merge_lora:
+            last = Path(cfg.output.output_dir) if cfg.output.output_dir and not (fmt or cfg.quant.quant_method) \
+                else merge.default_target(src)
+            merge.run_merge(src, last, cfg.output, cfg.export, opts)
+            # later steps start from the merged folder
+            src = source.Source(str(last), {}, None, src.system, "auto", model_dir=last,
+                                config=source.json.loads((last / "config.json").read_text(encoding="utf-8")))
+        if fmt in ("gguf", "ollama"):
+            last = final_target(cfg, src)
+            formats.run_gguf(src, last, cfg.output, cfg.gguf, opts, ollama=fmt == "ollama")
+        elif fmt == "onnx":
+            last = final_target(cfg, src)
+            formats.run_onnx(src, last, cfg.output, cfg.onnx, opts)
+        elif cfg.quant.quant_method:
+            last = final_target(cfg, src)
+            quantizers.run_quantize(src, last, cfg.output, cfg.quant, opts, cfg.model)
+        if cfg.push.push_to_hub:
+            folder = last or src.model_dir
+            token = push.token_for(cfg.model.use_hf, cfg.model.hub_token)
+            url = push.push_folder(folder, cfg.push.hub_model_id, use_hf=cfg.model.use_hf, token=token,
+                                   private=cfg.push.hub_private_repo, message=cfg.push.commit_message)
+            print(f"pushed {folder} to {url}")
+    print(mon.summary_line())
     return 0

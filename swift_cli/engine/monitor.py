@@ -165,7 +165,7 @@ class Monitor:
             from rich.console import Console
             from rich.live import Live
 
-            self._live = Live(_Renderable(self.status_line), console=Console(stderr=True), refresh_per_second=2,
+            self._live = Live(LiveText(self.status_line), console=Console(stderr=True), refresh_per_second=2,
                               transient=True)
             self._live.start()
         return self
@@ -255,7 +255,7 @@ def _clock(seconds: float) -> str:
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
 
 
-class _Renderable:
+class LiveText:
     """A rich renderable that formats `fn()` at each refresh."""
 
     def __init__(self, fn: Callable[[], str]):
@@ -274,7 +274,7 @@ def status_progress(status: Callable[[], str], *columns, **kwargs):
     class StatusProgress(Progress):
         def get_renderables(self):
             yield self.make_tasks_table(self.tasks)
-            yield _Renderable(status)
+            yield LiveText(status)
 
     return StatusProgress(*columns, **kwargs)
 

@@ -1,6 +1,8 @@
 """swift export on the tiny model + SFT adapter: merge, GGUF (f16, q8_0), Ollama, ONNX — each verified by reloading."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,9 @@ def test_merge_writes_sharded_model_whose_greedy_answers_equal_the_adapters(merg
     assert r["verified"] is True and r["prompts"] == PROMPTS and r["greedy_identical"] == PROMPTS
     assert r["max_abs_dlogit"] < 1e-3
     assert "greedy identical 20/20" in proc.stdout
+    # the resource monitor ran for the whole export and reports what it measured (RSS above idle, in GiB)
+    (peak,) = re.findall(r"memory: measured ([0-9.]+) GiB \(peak RSS above idle\)", proc.stdout)
+    assert float(peak) > 0
     # independent of the export's check: the adapter (unmerged) and the merged folder answer alike
     assert _greedy_answers(["--adapters", str(export_ckpt)]) == _greedy_answers(["--model", str(folder)])
 

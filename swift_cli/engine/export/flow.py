@@ -33,14 +33,37 @@ def lossy_criteria(bits: float) -> Criteria:
     return Criteria(False, float("inf"), 0.0, 1.6)
 
 
+_WATCHING: list = []  # the command's resource monitor: each step's spinner shows its figures
+
+
+@contextlib.contextmanager
+def monitored(label: str):
+    """Sample RAM/CPU (and GPUs) in the background for the whole export; yields the Monitor for its summary."""
+    from swift_cli.engine.models import pick_device
+    from swift_cli.engine.monitor import Monitor
+
+    mon = Monitor(device=pick_device(False), label=label).start()
+    _WATCHING.append(mon)
+    try:
+        yield mon
+    finally:
+        _WATCHING.remove(mon)
+        mon.stop()
+
+
 @contextlib.contextmanager
 def step(message: str):
-    """A spinner on stderr for a step that may take a while, then its duration."""
+    """A spinner on stderr for a step that may take a while (with the live resource line), then its duration."""
     from rich.console import Console
+
+    from swift_cli.engine.monitor import LiveText
 
     console = Console(stderr=True)
     start = time.perf_counter()
-    with console.status(message):
+    mon = _WATCHING[-1] if _WATCHING else None
+    # one rich live display at a time: the monitor's line rides in the spinner's text instead of its own Live
+    status = LiveText(lambda: f"{message}  │  {mon.status_line()}") if mon else message
+    with console.status(status):
         yield
     console.print(f"[green]✓[/] {message} ({time.perf_counter() - start:.1f}s)", highlight=False)
 
