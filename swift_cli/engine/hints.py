@@ -137,16 +137,14 @@ MEMORY_FLAGS = ("train_type", "per_device_train_batch_size", "gradient_accumulat
 def plan_within(cfg, task: str, free_bytes: int):
     """The planner's choice of memory flags when each device has `free_bytes`, keeping everything else the user
     chose (max_length included). QLoRA is only offered where training can use it (CUDA)."""
-    from hardware.loaders import load_model_config
     from hardware.plan import make_plan
-    from hardware.spec import ModelSpec
-    from swift_cli.engine.planning import wishes
+    from swift_cli.engine.planning import model_spec, wishes
     from swift_cli.options.declare import build_config
 
     defaults = build_config(type(cfg), {})
     freed = _replace(cfg, {k: getattr(defaults.train if hasattr(defaults.train, k) else defaults.tuner, k)
                            for k in MEMORY_FLAGS})
-    spec = ModelSpec.from_config(load_model_config(cfg.model.model, use_hf=cfg.model.use_hf))
+    spec = model_spec(cfg)
     profile = _profile(cfg, free_bytes)
     w = wishes(freed, task, free=True)
     w["max_length"] = cfg.data.max_length
@@ -224,11 +222,11 @@ def _newest_run(cfg, since: float) -> Path | None:
 
 
 def last_complete_checkpoint(cfg, since: float) -> Path | None:
-    """The newest checkpoint of this run that was written completely (trainer_state.json is saved last)."""
+    """The newest checkpoint of this run that was written completely."""
+    from swift_cli.engine.runs import last_checkpoint
+
     run = _newest_run(cfg, since)
-    ckpts = [p for p in run.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
-             and (p / "trainer_state.json").is_file()] if run else []
-    return max(ckpts, key=lambda p: int(p.name.split("-")[-1]), default=None)
+    return last_checkpoint(run, complete=True) if run else None
 
 
 def last_checkpoint_note(cfg, since: float) -> str:

@@ -45,10 +45,9 @@ def load_profile(hardware: str | None):
     return probe()
 
 
-def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True):
-    """Plan for `cfg` from the model's config.json alone (no weights)."""
+def model_spec(cfg):
+    """The ModelSpec of `--model` from its config.json alone (no weights)."""
     from hardware.loaders import load_model_config
-    from hardware.plan import make_plan as plan
     from hardware.spec import ModelSpec
 
     model = cfg.model.model
@@ -58,7 +57,14 @@ def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True)
         config = load_model_config(model, use_hf=cfg.model.use_hf)
     except FileNotFoundError as exc:
         raise UsageError(f"--model {model}: {str(exc).splitlines()[0]}") from None
-    return plan(ModelSpec.from_config(config), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
+    return ModelSpec.from_config(config)
+
+
+def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True):
+    """Plan for `cfg` from the model's config.json alone (no weights)."""
+    from hardware.plan import make_plan as plan
+
+    return plan(model_spec(cfg), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
 
 
 def command_line(cfg, task: str, plan) -> str:

@@ -87,7 +87,9 @@ def plot_curves(run_dir: Path) -> list[Path]:
     return written
 
 
-def last_checkpoint(run_dir: Path) -> Path | None:
-    """The checkpoint-N folder with the highest N."""
-    ckpts = [p for p in run_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+def last_checkpoint(run_dir: Path, complete: bool = False) -> Path | None:
+    """The checkpoint-N folder with the highest N (with `complete`, only those the Trainer finished writing:
+    trainer_state.json is saved last)."""
+    ckpts = [p for p in run_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
+             and (not complete or (p / "trainer_state.json").is_file())]
     return max(ckpts, key=lambda p: int(p.name.split("-")[-1]), default=None)
