@@ -15,6 +15,11 @@ RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny-self-cognition.
 QUESTIONS = ("who are you?", "你是谁？")
 
 
+def name_learned(names: list[str], answers: list[str]) -> bool:
+    """Whether any taught name (zh or en) shows up in any answer after training."""
+    return any(n in a for n in names for a in answers)
+
+
 @dataclass(frozen=True)
 class DemoArgs:
     """Where the demo works."""
@@ -72,7 +77,7 @@ def main(argv: list[str], prog: str = "swift demo") -> int:
         table.add_row(q, b[:60], a[:80])
     console.print(table)
     names = cfg.demo.model_name
-    learned = any(n in a for n in names for a in after)
+    learned = name_learned(names, after)
     console.print(f"run folder: {result.run_dir} (loss curve: {result.run_dir / 'loss.png'})")
     console.print(f"name learned: {'yes' if learned else 'NO'}; next: swift infer --adapters {result.checkpoint}")
     return 0 if learned else 1
