@@ -112,6 +112,7 @@ class MemoryInputs:
     num_devices: int = 1                   # data-parallel processes over which ZeRO shards
     device_kind: str = "cuda"              # cuda | npu | mps | cpu
     ref_adapter: bool = False              # DPO from an SFT adapter: reference = frozen adapter
+    reference: bool = True                 # preference training with a reference model (not ORPO/CPO/SimPO)
     max_new_tokens: int = 0                # infer
     infer_backend: str = "pt"              # infer: pt | vllm
 
@@ -280,7 +281,7 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     paged = inp.optimizer.startswith("paged")
     if inp.optimizer == "adamw_torch" and inp.device_kind == "cuda":
         t["optimizer_step_temp"] = trainable * state_b / shard_s   # foreach sqrt(v) list
-    if inp.task == "dpo":
+    if inp.task == "dpo" and inp.reference:
         if full:
             t["reference_weights"] = spec.params_total * pbytes / shard_w
         elif inp.ref_adapter:

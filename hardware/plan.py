@@ -31,6 +31,7 @@ from .profiles import cheapest_fit
 from .rules import (
     bnb_supported,
     bnb_trains,
+    deepspeed_trains,
     normalize_wishes,
     refuse_deepspeed,
     refuse_flash,
@@ -43,6 +44,15 @@ from .spec import ModelSpec
 
 DEFAULT_GLOBAL_BATCH = 16          # ms-swift: accumulation = 16 / (batch × world size)
 DEFAULT_MAX_LENGTH = 2048
+# Every wish make_plan reads (after rules.normalize_wishes); swift_cli.engine.planning sends the ones that are
+# command options, and a test keeps the two lists in step.
+READS = ("task", "rlhf_type", "nproc_per_node", "max_length", "attn_impl", "torch_dtype", "train_type", "use_dora",
+         "quant_bits", "quant_method", "deepspeed", "fsdp", "gradient_checkpointing", "global_batch_size",
+         "per_device_train_batch_size", "gradient_accumulation_steps", "lora_rank", "lora_alpha", "lora_dropout",
+         "target_modules", "optim", "padding_free", "packing", "adapters", "ref_adapters", "bnb_4bit_quant_type",
+         "bnb_4bit_use_double_quant", "infer_backend", "gpu_memory_utilization", "max_batch_size", "max_new_tokens")
+# Preference algorithms without a reference model (trl's ORPO and CPO trainers; SimPO is CPO's loss).
+REFERENCE_FREE = ("orpo", "cpo", "simpo")
 
 
 @dataclass
@@ -62,25 +72,22 @@ class Plan:
     hardware: str = ""
     device_kind: str = "cpu"
     num_devices: int = 1
+    # When it does not fit: why (one line), and the smallest change to what the user set that would fit on
+    # this hardware ({"flags": {flag: value}, "flags_text": "--flag value", "peak_bytes": n}), or None.
+    why_not: str | None = None
+    nearest_change: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    def cli_args(self) -> list[str]:
-        """The derived flags as ms-swift command-line arguments."""
-        out: list[str] = []
-        for k, v in self.flags.items():
-            if k == "nproc_per_node":
-                continue                   # an environment variable (NPROC_PER_NODE), not a flag
-            out += [f"--{k}", str(v).lower() if isinstance(v, bool) else str(v)]
-        return out
 
 
 def _gib(x: float) -> str:
     return f"{x / GIB:.1f} GiB"
 
 
-def _seq_len(spec: ModelSpec, w: dict, stats: dict | None, notes: list[str]) -> int:
+def _seq_len(spec: ModelSpec, w: dict, stats: dict | None, notes: list[str]) -> tuple[int, int]:
+    """(--max_length, tokens per row the estimate uses). Batches are padded to their longest row, so with
+    data statistics a row is min(max_length, longest row) tokens; packing fills every row to max_length."""
     limit = spec.max_position_embeddings
     longest = None
     if stats:
@@ -91,16 +98,20 @@ def _seq_len(spec: ModelSpec, w: dict, stats: dict | None, notes: list[str]) -> 
         if longest and longest > seq:
             notes.append(f"longest sample is {longest} tokens > --max_length {seq}: "
                          f"longer rows get truncated")
-        return seq
+        if longest and longest < seq and not w.get("packing"):
+            notes.append(f"estimate at the longest row ({longest} tokens; batches pad to it, not to "
+                         f"--max_length {seq})")
+            return seq, int(longest)
+        return seq, seq
     if longest:
         seq = int(math.ceil(longest / 64) * 64)
         if limit and seq > limit:
             seq = limit
         notes.append(f"max_length {seq}: from the data (longest sample {longest} tokens)")
-        return seq
+        return seq, seq
     seq = min(DEFAULT_MAX_LENGTH, limit or DEFAULT_MAX_LENGTH)
-    notes.append(f"max_length {seq}: default (no --max_length and no dataset statistics)")
-    return seq
+    notes.append(f"max_length {seq}: planner's choice (--max_length not set, no dataset statistics)")
+    return seq, seq
 
 
 HEADROOM = 0.95                    # automatic choices keep 5% free for fragmentation
@@ -114,15 +125,18 @@ def _fits(br: Breakdown, free: int, profile: HardwareProfile | None = None,
 
 
 def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] | None = None,
-              data_stats: dict[str, Any] | None = None) -> Plan:
+              data_stats: dict[str, Any] | None = None, nearest: bool = True) -> Plan:
+    """The plan; `nearest=False` skips the search for the nearest change when it does not fit."""
     w = normalize_wishes(wishes)
     notes: list[str] = []
     kind = profile.accelerator
     task = str(w.get("task", "sft")).lower()
-    if task == "rlhf":
-        task = str(w.get("rlhf_type", "dpo")).lower()
+    if task in ("rlhf", "dpo") and w.get("rlhf_type"):
+        task = str(w["rlhf_type"]).lower()
+    reference = task not in REFERENCE_FREE
     if task not in ("sft", "pt", "dpo", "infer"):
-        notes.append(f"task {task}: memory modelled like dpo (chosen + rejected per step)")
+        notes.append(f"--rlhf_type {task}: memory modelled like dpo (chosen + rejected per step"
+                     + (", no reference model)" if not reference else ")"))
         task = "dpo"
     n_dev = profile.device_count if kind in ("cuda", "npu") else 1
     n = int(w.get("nproc_per_node", n_dev))
@@ -130,7 +144,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         notes.append(f"NPROC_PER_NODE={n} but {profile.name} has {n_dev} device(s); using {n_dev}")
         n = n_dev
     free = profile.device_free_bytes
-    seq = _seq_len(spec, w, data_stats, notes)
+    seq, est_seq = _seq_len(spec, w, data_stats, notes)
     attn = str(w.get("attn_impl", "sdpa")).lower()
     if attn in ("flash_attn", "flash_attention_2", "flash"):
         why = refuse_flash(profile, profile.source == "probe")
@@ -203,19 +217,19 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         top = max(1, target // n)
         b_opts = [2 ** k for k in range(int(math.log2(top)), -1, -1)]
 
-    base = MemoryInputs(task=task, dtype=dtype, seq_len=seq, attn_impl=attn, device_kind=kind,
+    base = MemoryInputs(task=task, dtype=dtype, seq_len=est_seq, attn_impl=attn, device_kind=kind,
                         num_devices=n, lora_rank=int(w.get("lora_rank", 8)),
                         lora_target_modules=w.get("target_modules", "all-linear"),
                         lora_dropout=float(w.get("lora_dropout", 0.05)),
                         optimizer=_optim(w.get("optim")), quant=base_q or "none",
                         quant_bits=spec.quant_bits or int(w.get("quant_bits", 4) or 4),
-                        padding=False if w.get("padding_free") else None,
-                        fsdp=bool(w.get("fsdp")),
+                        padding=False if w.get("padding_free") or w.get("packing") else None,
+                        fsdp=bool(w.get("fsdp")), reference=reference,
                         # DPO from an SFT adapter: the reference is a frozen copy of it.
                         ref_adapter=task == "dpo" and bool(w.get("adapters") or w.get("ref_adapters")))
 
     def ds_options(tt: str) -> list[str | None]:
-        if ds_fixed or kind not in ("cuda", "npu"):
+        if ds_fixed or not deepspeed_trains(kind):
             return [ds_wish]
         if n > 1:
             return [None, "zero2", "zero3", "zero3_offload"] if tt != "qlora" else [None, "zero2"]
@@ -249,6 +263,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         if chosen:
             break
     fits = chosen is not None
+    why_not, change = None, None
     if fits and chosen[4].host_bytes:
         notes.append(f"offload keeps {_gib(chosen[4].host_bytes)} in CPU RAM "
                      f"({_gib(profile.ram_free_bytes)} free)")
@@ -259,9 +274,13 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         chosen = (tt, ds, gc, b, br)
         fixed = [k for k in ("train_type", "per_device_train_batch_size", "gradient_checkpointing",
                              "deepspeed", "max_length") if k in w]
-        notes.append(f"does not fit: needs {_gib(br.peak_bytes)} per device, {_gib(free)} free on "
-                     f"{profile.name}" + (f" (kept your {', '.join('--' + k for k in fixed)})"
-                                          if fixed else ""))
+        why_not = (f"does not fit: needs {_gib(br.peak_bytes)} per device, {_gib(free)} free on "
+                   f"{profile.name}" + (f" (kept your {', '.join('--' + k for k in fixed)})" if fixed else ""))
+        notes.append(why_not)
+        change = _nearest_change(spec, profile, wishes or {}, w, data_stats) if nearest else None
+        if change:
+            notes.append(f"nearest change that fits on {profile.name}: {change['flags_text']} "
+                         f"({_gib(change['peak_bytes'])} per device)")
         if br.host_bytes > profile.ram_free_bytes:
             notes.append(f"offload needs {_gib(br.host_bytes)} of CPU RAM, "
                          f"{_gib(profile.ram_free_bytes)} free")
@@ -289,7 +308,56 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                 params_trainable=br.params_trainable, peak_bytes=br.peak_bytes,
                 breakdown=dict(br.terms), peak_terms=list(br.peak_terms), phase=br.phase,
                 free_bytes=free, fits=fits, flags=flags, notes=[x for x in notes if x],
-                hardware=profile.name, device_kind=kind, num_devices=n)
+                hardware=profile.name, device_kind=kind, num_devices=n,
+                why_not=None if fits else why_not, nearest_change=None if fits else change)
+
+
+# What may change to make a run fit, least intrusive first: each entry frees these wishes (the planner picks
+# them) or sets them. A change touches only what the user set; max_length halves last.
+_LADDER: tuple[tuple[str, ...], ...] = (
+    ("gradient_checkpointing",), ("per_device_train_batch_size", "gradient_accumulation_steps"),
+    ("deepspeed",), ("gradient_checkpointing", "per_device_train_batch_size", "gradient_accumulation_steps"),
+    ("train_type", "use_dora", "quant_bits"),
+    ("train_type", "use_dora", "quant_bits", "gradient_checkpointing", "per_device_train_batch_size",
+     "gradient_accumulation_steps", "deepspeed"),
+)
+
+
+def _nearest_change(spec: ModelSpec, profile: HardwareProfile, raw: dict[str, Any], w: dict[str, Any],
+                    data_stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The smallest change to the fixed wishes `w` that fits on `profile` ({flags, flags_text, peak_bytes})."""
+    def attempt(free_keys: tuple[str, ...], extra: dict[str, Any]) -> dict[str, Any] | None:
+        if not any(k in w for k in free_keys) and not extra:
+            return None
+        trial = {k: v for k, v in w.items() if k not in free_keys}
+        trial.update(extra)
+        p = make_plan(spec, profile, trial, data_stats, nearest=False)
+        if not p.fits:
+            return None
+        def value(k: str) -> Any:
+            if k == "train_type":
+                return p.train_type
+            return p.flags.get(k, "none" if k == "deepspeed" else None)
+
+        changed = {k: value(k) for k in free_keys if k in w and k not in ("use_dora", "quant_bits")
+                   and value(k) != w[k] and value(k) is not None}
+        changed.update(extra)
+        if not changed:
+            return None
+        text = " ".join(f"--{k} {str(v).lower() if isinstance(v, bool) else v}" for k, v in changed.items())
+        return {"flags": changed, "flags_text": text, "peak_bytes": p.peak_bytes}
+
+    for keys in _LADDER:
+        found = attempt(keys, {})
+        if found:
+            return found
+    seq = int(w.get("max_length") or DEFAULT_MAX_LENGTH)
+    while seq > 128:
+        seq //= 2
+        found = attempt(_LADDER[-1], {"max_length": seq})
+        if found:
+            return found
+    return None
 
 
 def _optim(name: Any) -> str:
@@ -305,8 +373,8 @@ def _flags(w: dict, tt: str, dtype: str, b: int, acc: int, seq: int, gc: bool, d
     f: dict[str, Any] = {"train_type": "full" if tt == "full" else "lora", "torch_dtype": dtype,
                          "per_device_train_batch_size": b, "gradient_accumulation_steps": acc,
                          "max_length": seq, "gradient_checkpointing": gc}
-    if task == "dpo":
-        f["rlhf_type"] = "dpo"
+    if task == "dpo" and w.get("rlhf_type"):
+        f["rlhf_type"] = w["rlhf_type"]       # the user's algorithm, never swapped for dpo
     if tt != "full":
         f["lora_rank"] = int(w.get("lora_rank", 8))
         f["lora_alpha"] = int(w.get("lora_alpha", 32))

@@ -22,7 +22,8 @@ BOOL_FLAGS = {"gradient_checkpointing", "bnb_4bit_use_double_quant", "padding_fr
 INT_FLAGS = {"per_device_train_batch_size", "gradient_accumulation_steps", "max_length",
              "quant_bits", "lora_rank", "lora_alpha", "global_batch_size", "nproc_per_node",
              "max_new_tokens", "max_batch_size"}
-DEEPSPEED = ("zero0", "zero1", "zero2", "zero2_offload", "zero3", "zero3_offload")
+# The ZeRO configs training builds (train.deepspeed_config); anything else is a DeepSpeed JSON file.
+DEEPSPEED = ("zero2", "zero2_offload", "zero3", "zero3_offload")
 
 
 def normalize_wishes(wishes: dict[str, Any] | None) -> dict[str, Any]:
@@ -75,14 +76,27 @@ def refuse_vllm(profile: HardwareProfile) -> str | None:
     return None
 
 
+def deepspeed_trains(kind: str) -> bool:
+    """Whether `swift sft --deepspeed` runs on this device kind: CUDA only (train.deepspeed_config refuses the
+    rest; DeepSpeed's Ascend backend is not wired in)."""
+    return kind == "cuda"
+
+
+def deepspeed_value_problem(ds: str) -> str | None:
+    """Why a --deepspeed value is not one training builds (None when it is, or when it is a .json file)."""
+    if ds.endswith(".json") or ds in DEEPSPEED:
+        return None
+    return f"--deepspeed {ds}: use {', '.join(DEEPSPEED)} or a DeepSpeed .json file"
+
+
 def refuse_deepspeed(profile: HardwareProfile, ds: str) -> str | None:
-    if profile.accelerator in ("mps", "cpu"):
-        alt = "DDP over gloo (torchrun)" if profile.accelerator == "cpu" else "no DeepSpeed"
-        return (f"refused --deepspeed {ds}: DeepSpeed does not run on {profile.accelerator}; "
-                f"using {alt}")
-    if ds not in DEEPSPEED:
-        return f"refused --deepspeed {ds}: not one of {', '.join(DEEPSPEED)}; using none"
-    return None
+    if not deepspeed_trains(profile.accelerator):
+        alt = "DDP over gloo (torchrun)" if profile.accelerator == "cpu" else (
+            "DDP (torchrun)" if profile.accelerator == "npu" else "no DeepSpeed")
+        return (f"refused --deepspeed {ds}: DeepSpeed training runs on CUDA GPUs only (this is "
+                f"{profile.accelerator}); using {alt}")
+    why = deepspeed_value_problem(ds)
+    return f"refused {why}; using none" if why else None
 
 
 def refuse_quant(profile: HardwareProfile, method: str) -> str | None:

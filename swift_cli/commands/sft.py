@@ -46,9 +46,28 @@ def validate(cfg, task: str = "sft") -> list[str]:
         problems.append(f"--lora_dropout must be in [0, 1), got {cfg.tuner.lora_dropout}")
     if cfg.tuner.quant_bits not in (None, 4, 8):
         problems.append(f"--quant_bits must be 4 or 8, got {cfg.tuner.quant_bits}")
+    problems += device_rule_problems(cfg)
     if t.resume_from_checkpoint and not Path(t.resume_from_checkpoint, "trainer_state.json").is_file():
         problems.append(f"--resume_from_checkpoint {t.resume_from_checkpoint}: not a checkpoint folder "
                         "(no trainer_state.json)")
+    return problems
+
+
+def device_rule_problems(cfg) -> list[str]:
+    """What the config alone shows to be unrunnable (hardware.rules), before any download or model load."""
+    from hardware.rules import deepspeed_value_problem
+    from swift_cli.engine.models import TEMPLATES
+
+    problems = []
+    m, t = cfg.model, cfg.train
+    if m.template and m.template not in TEMPLATES:
+        problems.append(f"--template {m.template}: unknown; choose from {', '.join(sorted(TEMPLATES))}")
+    if t.deepspeed and t.deepspeed.lower() not in ("none", "false") and (why := deepspeed_value_problem(t.deepspeed)):
+        problems.append(why)
+    if t.deepspeed and t.deepspeed.endswith(".json") and not Path(t.deepspeed).is_file():
+        problems.append(f"--deepspeed {t.deepspeed}: no such file")
+    if t.deepspeed and t.fsdp:
+        problems.append("--deepspeed and --fsdp are two ways of sharding; pass one")
     return problems
 
 

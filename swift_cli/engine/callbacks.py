@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import signal
 import time
 from pathlib import Path
@@ -67,8 +68,14 @@ class RichProgress(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-            TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         from swift_cli.engine.monitor import status_progress
 
@@ -124,3 +131,23 @@ class InterruptToCheckpoint(TrainerCallback):
             control.should_save = True
             control.should_training_stop = True
         return control
+
+
+def nonfinite_callback():
+    """A TrainerCallback that stops training and saves the state when the logged loss (or grad norm) is NaN/inf;
+    `.step`, `.value` tell what happened (None while all is well)."""
+    class StopOnNonFinite(TrainerCallback):
+        step: int | None = None
+        value: float | None = None
+        key: str = "loss"
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            for key in ("loss", "grad_norm"):
+                v = (logs or {}).get(key)
+                if isinstance(v, (int, float)) and not math.isfinite(v) and self.step is None:
+                    self.step, self.value, self.key = state.global_step, v, key.replace("_", " ")
+                    control.should_save = True
+                    control.should_training_stop = True
+            return control
+
+    return StopOnNonFinite()

@@ -1,16 +1,15 @@
 """The effects of a training command, in the order a user would describe them."""
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.engine import models, runs, train
 from swift_cli.engine.data.build import collect, prepare, raise_problems, shuffle_and_split
-from swift_cli.engine.planning import check_fit
+from swift_cli.engine.planning import refine, run_plan
 from swift_cli.errors import UsageError
-from swift_cli.options.declare import flat_dict
+from swift_cli.options.declare import flat_dict, replace_group
 
 
 @dataclass
@@ -27,22 +26,20 @@ def with_model_from_adapters(cfg):
     from swift_cli.engine.generate import resolve_for_inference
 
     model, template, system, dtype = resolve_for_inference(cfg.model)
-    m = dataclasses.replace(cfg.model, model=model, template=template, system=system, torch_dtype=dtype)
-    return dataclasses.replace(cfg, model=m)
+    return replace_group(cfg, "model", model=model, template=template, system=system, torch_dtype=dtype)
 
 
 def load_base(cfg) -> train.Loaded:
     """Resolve (download if needed) the model, pick device and dtype, load the tokenizer."""
     m = cfg.model
-    model_dir = models.resolve_model_dir(m.model, use_hf=m.use_hf, revision=m.revision, token=m.hub_token)
     device = models.pick_device(cfg.train.use_cpu)
     train.check_requirements(cfg, device)
+    model_dir = models.resolve_model_dir(m.model, use_hf=m.use_hf, revision=m.revision, token=m.hub_token)
     dtype = models.pick_dtype(m.torch_dtype, device)
     return train.Loaded(model_dir, models.load_tokenizer(model_dir, m.template), device, dtype)
 
 
-def output_root(cfg) -> Path:
-    return Path(cfg.train.output_dir) if cfg.train.output_dir else runs.default_output_dir(cfg.model.model)
+output_root = runs.output_root  # the run folders' parent (lives in runs so that failure hints need not import us)
 
 
 def show_plan(cfg, task: str) -> None:
@@ -69,49 +66,56 @@ def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
 
 
 def _cockpit_start(cfg, task: str):
-    """--max_memory refused and --max_runtime parsed before anything loads; the resource monitor created after the
-    heavy imports and before the weights (its baseline is "an idle process with the same imports")."""
-    from swift_cli.engine import hints
+    """Before anything heavy: device rules checked, the run planned once (--strict refuses, --max_memory
+    refuses), --max_runtime parsed; then the resource monitor, created after the heavy imports and before the
+    weights (its baseline is "an idle process with the same imports"). Returns (monitor, deadline, plan)."""
+    from swift_cli.engine import advice
     from swift_cli.engine.monitor import Monitor
+    from swift_cli.units import parse_duration
 
-    deadline = time.monotonic() + hints.parse_duration(cfg.train.max_runtime) if cfg.train.max_runtime else None
+    deadline = time.monotonic() + parse_duration(cfg.train.max_runtime) if cfg.train.max_runtime else None
+    device = models.pick_device(cfg.train.use_cpu)
+    train.check_requirements(cfg, device)
+    plan = run_plan(cfg, task)
     if cfg.train.max_memory:
-        hints.check_max_memory(cfg, task, "rlhf" if task == "dpo" else task)
+        advice.check_max_memory(cfg, task, "rlhf" if task == "dpo" else task, plan)
     import peft  # noqa: F401
     import trl  # noqa: F401
 
-    return Monitor(device=models.pick_device(cfg.train.use_cpu)), deadline
+    monitor = Monitor(device=device)
+    monitor.expect(plan)
+    return monitor, deadline, plan
 
 
 def _cockpit_run(cfg, command: str, monitor, deadline) -> dict:
     """train.run's monitor, --max_runtime deadline and hint makers for this command."""
-    from swift_cli.engine import hints
+    from swift_cli.engine import advice
 
     return dict(monitor=monitor, deadline=deadline,
-                on_diverged=lambda *args: hints.diverged_error(cfg, command, *args),
-                resume_command=lambda ckpt: hints.same_command(cfg, command, {"resume_from_checkpoint": ckpt}))
+                on_diverged=lambda *args: advice.diverged_error(cfg, command, *args),
+                resume_command=lambda ckpt: advice.same_command(cfg, command, {"resume_from_checkpoint": ckpt}))
 
 
 def train_run(cfg, task: str) -> Result:
     """sft / pt: load, prepare data, create the run folder, train; returns the final checkpoint. Known failures
     (out of memory, disk full, no chat template, rows too long) leave as one-line errors with the next command."""
-    from swift_cli.engine import hints
+    from swift_cli.engine.failures import guard
 
     cfg = with_model_from_adapters(cfg)
-    with hints.guard(cfg, task, task):
+    with guard(cfg, task, task):
         return _train_run(cfg, task)
 
 
 def _train_run(cfg, task: str) -> Result:
     start = time.perf_counter()
-    monitor, deadline = _cockpit_start(cfg, task)
+    monitor, deadline, plan = _cockpit_start(cfg, task)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                    use_hf=cfg.model.use_hf)
     for note in data.notes:
         print(f"note: {note}")
-    monitor.expect(check_fit(cfg, task, data.length_stats()))
+    monitor.expect(refine(plan, cfg, task, data.length_stats()))
     run_dir = _start_run(cfg, task, loaded, data.length_stats())
     trainer = train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
@@ -139,10 +143,10 @@ def _preference_items(cfg, tokenizer):
 
 def align_run(cfg) -> Result:
     """dpo / orpo / cpo / simpo / kto through trl, with the same run folder, logs, monitor and failure hints."""
-    from swift_cli.engine import hints
+    from swift_cli.engine.failures import guard
 
     cfg = with_model_from_adapters(cfg)
-    with hints.guard(cfg, "dpo", "rlhf"):
+    with guard(cfg, "dpo", "rlhf"):
         return _align_run(cfg)
 
 
@@ -150,13 +154,12 @@ def _align_run(cfg) -> Result:
     from swift_cli.engine import align
 
     start = time.perf_counter()
-    monitor, deadline = _cockpit_start(cfg, "dpo")
+    monitor, deadline, _ = _cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     items, val = _preference_items(cfg, loaded.tokenizer)
     task = cfg.rlhf.rlhf_type
     stats = {"rows": len(items), "val_rows": len(val)}
-    monitor.expect(check_fit(cfg, "dpo", None))
     run_dir = _start_run(cfg, task, loaded, stats)
     trainer = align.build_trainer(cfg, loaded, items, val, run_dir)
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",

@@ -1,38 +1,63 @@
-"""Glue between command configs and the pure planner in hardware/: wishes in, Plan out."""
+"""Glue between command configs and the pure planner in hardware/: what the user set in, Plan out.
+
+`swift plan` lets the planner fill only the options the user left unset (`free=True`); a run (--dry_run, the
+pre-run check) plans exactly its config (`free=False`). A run plans once: `run_plan` before anything heavy,
+then `refine` with the tokenized data's lengths; the same Plan feeds the monitor's "predicted" figure and the
+failure hints. The hardware is probed once per process.
+"""
 from __future__ import annotations
 
-import dataclasses
+import functools
+import os
 import sys
 from typing import Any
 
 from swift_cli.errors import UsageError
-from swift_cli.options.declare import build_config, flat_dict
+from swift_cli.options.declare import flat_dict, given_values
+from swift_cli.options.render import render
 
-# Options the planner reads (ms-swift names); everything else does not change memory.
+# Options the planner reads (hardware.plan.READS lists every wish it understands; a test keeps the two in step).
 PLANNER_KEYS = ("train_type", "torch_dtype", "per_device_train_batch_size", "gradient_accumulation_steps",
-                "max_length", "gradient_checkpointing", "lora_rank", "target_modules", "quant_bits", "optim",
-                "attn_impl", "deepspeed", "infer_backend", "packing")
+                "max_length", "gradient_checkpointing", "lora_rank", "lora_alpha", "lora_dropout", "target_modules",
+                "use_dora", "quant_method", "quant_bits", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant",
+                "optim", "attn_impl", "deepspeed", "fsdp", "adapters", "packing", "rlhf_type", "infer_backend",
+                "max_new_tokens")
+# Where a planned run's command goes: the planner's task → the swift command that runs it.
+COMMAND_OF_TASK = {"dpo": "rlhf"}
 
 
 def explicit_values(cfg) -> dict[str, Any]:
-    """The options whose values differ from the defaults (what the user chose)."""
-    defaults = flat_dict(build_config(type(cfg), {}), redact=False)
-    return {k: v for k, v in flat_dict(cfg, redact=False).items() if defaults.get(k) != v}
+    """The options the user set (CLI flag, recipe key, wizard answer), whatever their value."""
+    return given_values(cfg)
+
+
+def processes() -> int | None:
+    """Processes per node the launcher will start (NPROC_PER_NODE, or torchrun's LOCAL_WORLD_SIZE)."""
+    for key in ("NPROC_PER_NODE", "LOCAL_WORLD_SIZE"):
+        value = os.environ.get(key, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
 
 
 def wishes(cfg, task: str, free: bool = True) -> dict[str, Any]:
-    """Choices that matter for memory, as planner wishes: only the user's explicit ones when the planner is
-    `free` to choose the rest (`swift plan`), all of them when it must describe this exact run (--dry_run)."""
+    """Choices that matter for memory, as planner wishes: only what the user set when the planner is `free` to
+    choose the rest (`swift plan`), every value when it must describe this exact run (--dry_run, a real run;
+    then one process unless NPROC_PER_NODE says otherwise)."""
     chosen = explicit_values(cfg) if free else flat_dict(cfg, redact=False)
-    out = {k: chosen[k] for k in PLANNER_KEYS if k in chosen}
+    out = {k: chosen[k] for k in PLANNER_KEYS if k in chosen and chosen[k] not in (None, [])}
     if "target_modules" in out:
         out["target_modules"] = out["target_modules"] if len(out["target_modules"]) > 1 else out["target_modules"][0]
+    nproc = processes()
+    if nproc or not free:
+        out["nproc_per_node"] = nproc or 1
     out["task"] = task
     return out
 
 
+@functools.lru_cache(maxsize=8)
 def load_profile(hardware: str | None):
-    """A named/JSON hardware profile, or this machine's."""
+    """A named/JSON hardware profile, or this machine's (probed once per process)."""
     if hardware:
         from hardware.profiles import load_profile as load
 
@@ -67,26 +92,17 @@ def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True)
     return plan(model_spec(cfg), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
 
 
-def command_line(cfg, task: str, plan) -> str:
-    """The equivalent `swift ...` command: the user's choices, then the planner's derived flags."""
-    import shlex
-
-    own = {f.name for f in dataclasses.fields(cfg.plan)} if hasattr(cfg, "plan") else set()
-    chosen = {k: v for k, v in explicit_values(cfg).items()
-              if k not in ("dry_run", "hardware", "hub_token", *own)}
-    chosen.update(plan.flags)
-    chosen.pop("nproc_per_node", None)
-    parts = ["swift", task]
-    for key, value in chosen.items():
-        values = value if isinstance(value, list) else [value]
-        parts += [f"--{key}", *[str(v).lower() if isinstance(v, bool) else str(v) for v in values]]
-    prefix = f"NPROC_PER_NODE={plan.flags['nproc_per_node']} " if plan.flags.get("nproc_per_node", 1) > 1 else ""
-    return prefix + shlex.join(parts)
+def command_line(cfg, task: str, plan, command: str | None = None) -> str:
+    """The equivalent `swift ...` command: what the user set, then the planner's flags (one renderer)."""
+    flags = {k: v for k, v in plan.flags.items() if k != "nproc_per_node"}
+    n = plan.flags.get("nproc_per_node", 1)
+    return render(cfg, command or COMMAND_OF_TASK.get(task, task), flags, drop=("hardware",),
+                  env={"NPROC_PER_NODE": n} if n > 1 else None)
 
 
-def print_plan(cfg, task: str, as_json: bool = False, free: bool = True) -> Any:
+def print_plan(cfg, task: str, as_json: bool = False, free: bool = True, plan=None) -> Any:
     """Show the plan (rich table, or one JSON object) and return it."""
-    plan = make_plan(cfg, task, free=free)
+    plan = plan or make_plan(cfg, task, free=free)
     cmd = command_line(cfg, task, plan)
     if as_json:
         import json
@@ -104,13 +120,17 @@ def print_plan(cfg, task: str, as_json: bool = False, free: bool = True) -> Any:
     return plan
 
 
-def check_fit(cfg, task: str, data_stats: dict | None):
-    """Before a real run: warn (or refuse with --strict) when the estimate exceeds free memory; returns the plan
-    (None when no estimate could be made) so the run can show predicted beside measured peak."""
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def run_plan(cfg, task: str):
+    """The one plan of a run, made before any download, model load or tokenization: a warning when the estimate
+    exceeds free memory, a refusal (exit 5, one line) with --strict. None when no estimate can be made."""
     from swift_cli.errors import RequirementError
 
     try:
-        plan = make_plan(cfg, task, data_stats, free=False)
+        plan = make_plan(cfg, task, free=False)
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not block training
@@ -118,10 +138,29 @@ def check_fit(cfg, task: str, data_stats: dict | None):
         return None
     if plan.fits:
         return plan
-    gib = 2**30
-    line = (f"the estimate ({plan.peak_bytes / gib:.1f} GiB per device) exceeds free memory "
-            f"({plan.free_bytes / gib:.1f} GiB); see `swift plan` for flags that fit")
+    line = (f"the estimate ({_gib(plan.peak_bytes)} per device at --max_length {cfg.data.max_length}) exceeds "
+            f"free memory ({_gib(plan.free_bytes)})")
+    if plan.nearest_change:
+        line += f"; nearest change that fits: {plan.nearest_change['flags_text']}"
     if cfg.train.strict:
         raise RequirementError(line + " (--strict)")
     print(f"warning: {line}", file=sys.stderr)
     return plan
+
+
+def refine(plan, cfg, task: str, data_stats: dict | None):
+    """The run's plan with the tokenized data's lengths (rows are padded to the longest in a batch, not to
+    --max_length): updated in place, so whoever holds the plan sees the refined estimate."""
+    if plan is None or not data_stats:
+        return plan
+    try:
+        better = make_plan(cfg, task, data_stats, free=False)
+    except Exception:  # noqa: BLE001 - keep the first estimate
+        return plan
+    plan.__dict__.update(better.__dict__)
+    return plan
+
+
+def check_fit(cfg, task: str, data_stats: dict | None):
+    """The pre-run check in one call (plan, then refine with the data); kept for callers of the old name."""
+    return refine(run_plan(cfg, task), cfg, task, data_stats)

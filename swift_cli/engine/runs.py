@@ -18,6 +18,11 @@ def default_output_dir(model: str) -> Path:
     return Path("output") / Path(model.rstrip("/")).name
 
 
+def output_root(cfg) -> Path:
+    """The parent of a training command's run folders: --output_dir, else output/<model>."""
+    return Path(cfg.train.output_dir) if cfg.train.output_dir else default_output_dir(cfg.model.model)
+
+
 def check_writable(output_dir: Path) -> None:
     """Fail early (before any work) when output_dir cannot be created or written."""
     probe = output_dir

@@ -29,14 +29,17 @@ def learning_rate(cfg) -> float:
 
 def check_requirements(cfg, device: str) -> None:
     """Refuse (one line) what this machine cannot run before anything is written."""
+    from hardware.rules import bnb_trains
+
     if cfg.tuner.train_type == "qlora" or cfg.tuner.quant_bits:
-        if device != "cuda":
+        if not bnb_trains(device):
             raise RequirementError(f"--train_type {cfg.tuner.train_type} with bitsandbytes quantization needs a "
                                    f"CUDA GPU (this machine: {device}); use --train_type lora here")
         try:
             import bitsandbytes  # noqa: F401
         except ImportError:
             raise RequirementError("--train_type qlora needs bitsandbytes: pip install bitsandbytes") from None
+    deepspeed_config(cfg.train.deepspeed, device)  # refuses a device or value training cannot use
 
 
 def quant_config(cfg, dtype):
@@ -123,10 +126,15 @@ def prepare_device(device: str) -> None:
 
 
 def deepspeed_config(value: str | None, device: str):
-    """A built-in ZeRO config (zero2, zero3, zero3_offload) or a JSON file, for transformers' integration."""
-    if not value:
+    """A built-in ZeRO config (zero2, zero3, zero2_offload, zero3_offload) or a JSON file, for transformers'
+    integration. Which values and devices are allowed is hardware.rules' call (the planner asks the same)."""
+    from hardware.rules import deepspeed_trains, deepspeed_value_problem
+
+    if not value or value.lower() in ("none", "false"):
         return None
-    if device != "cuda":
+    if why := deepspeed_value_problem(value):
+        raise UsageError(why)
+    if not deepspeed_trains(device):
         raise RequirementError(f"--deepspeed {value} needs CUDA GPUs (this machine: {device})")
     try:
         import deepspeed  # noqa: F401
@@ -136,9 +144,7 @@ def deepspeed_config(value: str | None, device: str):
         if not Path(value).is_file():
             raise UsageError(f"--deepspeed {value}: no such file")
         return value
-    stage = {"zero2": 2, "zero3": 3, "zero3_offload": 3, "zero2_offload": 2}.get(value)
-    if stage is None:
-        raise UsageError(f"--deepspeed {value}: use zero2, zero3, zero2_offload, zero3_offload or a .json file")
+    stage = int(value[4])
     zero: dict = {"stage": stage, "overlap_comm": True, "contiguous_gradients": True}
     if value.endswith("offload"):
         zero["offload_optimizer"] = {"device": "cpu", "pin_memory": True}
@@ -193,7 +199,6 @@ def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=No
     --max_runtime (`deadline`, time.monotonic()) handling; returns the last checkpoint."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    from swift_cli.engine import hints
     from swift_cli.engine import monitor as monitoring
 
     for cb in (PrinterCallback, ProgressCallback):
@@ -204,7 +209,7 @@ def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=No
                                                extra=monitor.log_fields if monitor is not None else None))
     progress = callbacks.RichProgress(description, status=monitor.status_line if monitor is not None else None)
     trainer.add_callback(progress)
-    nonfinite = hints.nonfinite_callback()
+    nonfinite = callbacks.nonfinite_callback()
     trainer.add_callback(nonfinite)
     interrupt = callbacks.InterruptToCheckpoint(deadline).install()
     trainer.add_callback(interrupt)

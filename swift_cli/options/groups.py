@@ -105,7 +105,7 @@ class TrainArgs:
     resume_from_checkpoint: str | None = opt(None, "Continue a run from its checkpoint-N folder")
     report_to: list[str] = opt(["tensorboard"], "tensorboard, none, or other transformers integrations")
     dataloader_num_workers: int = opt(0, "DataLoader worker processes")
-    dry_run: bool = opt(False, "Validate and print the plan, then exit without training")
+    dry_run: bool = opt(False, "Validate and print the plan, then exit without training", replay=False)
     strict: bool = opt(False, "Refuse to start when the memory estimate exceeds free memory")
     max_runtime: str | None = opt(None, "Stop cleanly with a checkpoint after this long: 90s, 30m, 2h, 1h30m or "
                                   "seconds (exit 11, resume command printed)")

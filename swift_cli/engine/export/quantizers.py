@@ -11,9 +11,9 @@ from pathlib import Path
 
 from swift_cli.engine.export import compat, flow, source
 from swift_cli.engine.export.verify import TorchRunner
+from swift_cli.engine.quantized import MARKER, is_quantized_dir, load_quantized  # noqa: F401 - re-exported
 from swift_cli.errors import RequirementError
 
-MARKER = "yichui_quant.json"  # hqq / quanto folders: which library reloads them
 CUDA_EXTRA = {"gptq": ("gptqmodel", "gptq"), "awq": ("awq", "awq")}
 BITS = {"hqq": (4, 8), "quanto": (4, 8), "torchao": (4, 8), "bnb": (4, 8), "gptq": (4, 8), "awq": (4,)}
 
@@ -62,9 +62,9 @@ def _group(q, cols_hint: int) -> int:
 
 # --- per-method save -------------------------------------------------------------------------------
 def _save_hqq(model, tmp: Path, q) -> None:
+    import torch
     from hqq.core.quantize import BaseQuantizeConfig
     from hqq.models.hf.base import AutoHQQHFModel
-    import torch
 
     cfg = BaseQuantizeConfig(nbits=q.quant_bits, group_size=_group(q, 64))
     AutoHQQHFModel.quantize_model(model, quant_config=cfg, compute_dtype=torch.float32, device="cpu")
@@ -110,42 +110,6 @@ def _save_transformers(model_dir: Path, tmp: Path, q) -> None:
 
 
 # --- reload ----------------------------------------------------------------------------------------
-def is_quantized_dir(model_dir: Path) -> bool:
-    return (Path(model_dir) / MARKER).is_file()
-
-
-def load_quantized(model_dir: Path, device: str = "cpu"):
-    """Reload a folder written by `swift quantize` (hqq / quanto through their own libraries; others through
-    transformers, which reads quantization_config from config.json)."""
-    import torch
-
-    model_dir = Path(model_dir)
-    method = json.loads((model_dir / MARKER).read_text(encoding="utf-8"))["method"] if is_quantized_dir(model_dir) \
-        else None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*MatMul8bitLt.*")
-        if method == "hqq":
-            from hqq.models.hf.base import AutoHQQHFModel
-
-            return AutoHQQHFModel.from_quantized(str(model_dir), device=device, compute_dtype=torch.float32).eval()
-        if method == "quanto":
-            from optimum.quanto import QuantizedModelForCausalLM
-
-            qmodel = QuantizedModelForCausalLM.from_pretrained(str(model_dir))
-            return qmodel._wrapped.to(device).eval()
-        if method == "gptq":
-            from gptqmodel import GPTQModel
-
-            return GPTQModel.load(str(model_dir)).model.eval()
-        if method == "awq":
-            from awq import AutoAWQForCausalLM
-
-            return AutoAWQForCausalLM.from_quantized(str(model_dir)).model.eval()
-        from transformers import AutoModelForCausalLM
-
-        return AutoModelForCausalLM.from_pretrained(model_dir, device_map={"": device}).eval()
-
-
 # --- the command -----------------------------------------------------------------------------------
 def run_quantize(src: source.Source, target: Path, out, q, opts: flow.VerifyOptions, model_args) -> dict:
     """Quantize, save with tokenizer and a marker, reload, compare logits/greedy/perplexity and size."""
