@@ -384,7 +384,12 @@ def _flags(w: dict, tt: str, dtype: str, b: int, acc: int, seq: int, gc: bool, d
         f["use_dora"] = True
     if tt == "qlora":
         bits = int(w.get("quant_bits", 4) or 4)
-        f.update(quant_method="bnb", quant_bits=bits)
+        if w.get("train_type") == "qlora":
+            f["train_type"] = "qlora"            # the user's spelling; training reads it as 4-bit bnb
+            if "quant_bits" in w:
+                f["quant_bits"] = bits
+        else:
+            f.update(quant_method="bnb", quant_bits=bits)
         if bits == 4:
             f.update(bnb_4bit_quant_type=w.get("bnb_4bit_quant_type", "nf4"),
                      bnb_4bit_use_double_quant=bool(w.get("bnb_4bit_use_double_quant", True)),

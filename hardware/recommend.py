@@ -47,14 +47,6 @@ class Row:
         name = {"lora": "LoRA", "qlora": "QLoRA", "dora": "DoRA"}.get(self.method, self.method)
         return f"{name} → {self.count}×{self.profile} {self.memory_gib:g} GiB{extra}"
 
-    def cli_args(self) -> list[str]:
-        out = []
-        for k, v in self.flags.items():
-            if k == "nproc_per_node":
-                continue
-            out += [f"--{k}", str(v).lower() if isinstance(v, bool) else str(v)]
-        return out
-
 
 def _methods(task: str, kind: str, wishes: dict[str, Any]) -> list[str | None]:
     if task == "infer":

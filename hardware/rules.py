@@ -144,3 +144,18 @@ def training_dtype(profile: HardwareProfile, wish: str | None) -> tuple[str, str
         alt = "float16" if kind != "mps" else "float32"
         return alt, f"--torch_dtype bfloat16 is not supported on {profile.name}; using {alt}"
     return wish, None
+
+
+def training_refusals(kind: str, train_type: str, quant_bits: int | None, deepspeed: str | None) -> list[str]:
+    """What `swift sft/pt/rlhf` refuses to train on this device kind, one line each (empty: it runs). Training
+    (train.check_requirements) and the planner's contract test ask this same function."""
+    out = []
+    if (train_type == "qlora" or quant_bits) and not bnb_trains(kind):
+        out.append(f"--train_type {train_type} with bitsandbytes quantization needs a CUDA GPU (this machine: "
+                   f"{kind}); use --train_type lora here")
+    if deepspeed and deepspeed.lower() not in ("none", "false"):
+        if why := deepspeed_value_problem(deepspeed):
+            out.append(why)
+        elif not deepspeed_trains(kind):
+            out.append(f"--deepspeed {deepspeed} needs CUDA GPUs (this machine: {kind})")
+    return out

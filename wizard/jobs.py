@@ -3,7 +3,6 @@ through the same `main(argv, prog)` the CLI runs (swift_cli.app.run_command), an
 recipe.yaml in the run folder so that the run can be replayed."""
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import importlib.util
 import os
@@ -34,12 +33,9 @@ def load(command: str):
 
 def config_class(command: str) -> type:
     """The command's config dataclass (the one its module defines and parses into)."""
-    mod = load(command)
-    found = [v for k, v in vars(mod).items() if k.endswith("Config") and dataclasses.is_dataclass(v)
-             and getattr(v, "__module__", "") == mod.__name__]
-    if not found:
-        raise LookupError(f"swift_cli.commands.{module_name(command)} declares no *Config dataclass")
-    return found[0]
+    from swift_cli.options.render import command_config
+
+    return command_config(command)
 
 
 @dataclass
@@ -57,7 +53,9 @@ class Job:
         return questions.to_argv(self.config_cls, self.values, self.always)
 
     def command_line(self) -> str:
-        return shlex.join(["swift", self.command, *self.argv()])
+        from swift_cli.options.render import render_values
+
+        return render_values(self.command, self.values, config_cls=self.config_cls)
 
     @property
     def trains(self) -> bool:
@@ -125,7 +123,10 @@ def execute(job: Job) -> Outcome:
     ui.console.print(t("confirm.saved", cmd=cmd, recipe=rec))
     ckpt = last_checkpoint(run_dir)
     if code == 130 and ckpt:
-        resume = shlex.join(["swift", job.command, *job.argv(), "--resume_from_checkpoint", str(ckpt)])
+        from swift_cli.options.render import render_values
+
+        resume = render_values(job.command, {**job.values, "resume_from_checkpoint": str(ckpt)},
+                               config_cls=job.config_cls)
         ui.console.print(t("run.interrupted", cmd=resume), markup=False, soft_wrap=True)
     elif code:
         ui.console.print(f"[red]{t('run.failed', code=code)}[/]")

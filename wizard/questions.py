@@ -92,23 +92,18 @@ def edit(config_cls: type, values: dict[str, Any], names: list[str]) -> dict[str
 
 
 def to_argv(config_cls: type, values: dict[str, Any], always: tuple[str, ...] = ()) -> list[str]:
-    """argv for the command: every value that differs from its declared default (and the `always` ones,
-    which are choices even when they equal the default), in declaration order."""
+    """argv for the command (the one renderer): every answer, even one equal to its declared default (an answer
+    is the user's choice, so the planner must keep it), in declaration order. `always` is accepted for callers
+    of the earlier version, which left out answers equal to the default."""
+    from swift_cli.options.render import render_argv
+
     build_config(config_cls, values)  # a value of the wrong shape fails here, not in the command
-    argv: list[str] = []
-    for spec in command_specs(config_cls):
-        if spec.name not in values or (values[spec.name] == spec.default and spec.name not in always):
-            continue
-        value = values[spec.name]
-        items = value if isinstance(value, list) else [value]
-        argv += [f"--{spec.name}", *[str(v).lower() if isinstance(v, bool) else str(v) for v in items]]
-    return argv
+    return render_argv(config_cls, values)
 
 
 def recipe(config_cls: type, values: dict[str, Any]) -> dict[str, Any]:
-    """The same choices as a flat recipe mapping (what `--config recipe.yaml` loads)."""
-    out = {}
-    for spec in command_specs(config_cls):
-        if spec.name in values and values[spec.name] != spec.default:
-            out[spec.name] = values[spec.name]
-    return out
+    """The same choices as a flat recipe mapping (what `--config recipe.yaml` loads); secrets and options that
+    act once are left out, as on the command line."""
+    keep = {s.name for s in command_specs(config_cls) if not s.secret and s.replay}
+    return {s.name: values[s.name] for s in command_specs(config_cls)
+            if s.name in values and s.name in keep and values[s.name] is not None}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 
 from swift_cli.errors import UsageError
 
@@ -29,17 +28,13 @@ def rows_for(cfg, task: str):
 
 
 def _command(cfg, task: str, row) -> str:
-    from swift_cli.engine.planning import explicit_values
+    """The row's command: what the user set, then the row's flags (the one renderer)."""
+    from swift_cli.engine.planning import COMMAND_OF_TASK
+    from swift_cli.options.render import render
 
-    skip = {"recommend", "json", "task", "hardware", "hub_token", "dry_run", *row.flags}
-    chosen = {k: v for k, v in explicit_values(cfg).items() if k not in skip}
-    verb = "infer" if task == "infer" else ("rlhf" if task == "dpo" else task)
-    parts = ["swift", verb]
-    for k, v in {**chosen, **{k: v for k, v in row.flags.items() if k != "nproc_per_node"}}.items():
-        values = v if isinstance(v, list) else [v]
-        parts += [f"--{k}", *[str(x).lower() if isinstance(x, bool) else str(x) for x in values]]
-    prefix = f"NPROC_PER_NODE={row.count} " if row.count > 1 and task != "infer" else ""
-    return prefix + shlex.join(parts)
+    flags = {k: v for k, v in row.flags.items() if k != "nproc_per_node"}
+    env = {"NPROC_PER_NODE": row.count} if row.count > 1 and task != "infer" else None
+    return render(cfg, COMMAND_OF_TASK.get(task, task), flags, drop=("hardware",), env=env)
 
 
 def print_recommendations(cfg, task: str, as_json: bool = False) -> list:

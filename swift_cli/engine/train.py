@@ -28,18 +28,20 @@ def learning_rate(cfg) -> float:
 
 
 def check_requirements(cfg, device: str) -> None:
-    """Refuse (one line) what this machine cannot run before anything is written."""
-    from hardware.rules import bnb_trains
+    """Refuse (one line) what this machine cannot run before anything is written: the device rules
+    (hardware.rules.training_refusals, which the planner obeys too), then the packages they need."""
+    from hardware.rules import training_refusals
 
-    if cfg.tuner.train_type == "qlora" or cfg.tuner.quant_bits:
-        if not bnb_trains(device):
-            raise RequirementError(f"--train_type {cfg.tuner.train_type} with bitsandbytes quantization needs a "
-                                   f"CUDA GPU (this machine: {device}); use --train_type lora here")
+    t, tuner = cfg.train, cfg.tuner
+    refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed)
+    if refusals:
+        raise RequirementError(refusals[0])
+    if tuner.train_type == "qlora" or tuner.quant_bits:
         try:
             import bitsandbytes  # noqa: F401
         except ImportError:
             raise RequirementError("--train_type qlora needs bitsandbytes: pip install bitsandbytes") from None
-    deepspeed_config(cfg.train.deepspeed, device)  # refuses a device or value training cannot use
+    deepspeed_config(t.deepspeed, device)  # the deepspeed package, and a .json file that exists
 
 
 def quant_config(cfg, dtype):

@@ -21,6 +21,8 @@ def command_config(command: str) -> type:
     from swift_cli.app import COMMANDS
 
     mod = importlib.import_module(f"swift_cli.commands.{COMMANDS[command][0]}")
+    if dataclasses.is_dataclass(getattr(mod, "CONFIG", None)):
+        return mod.CONFIG  # a command that parses another command's config (pt: sft's, dpo: rlhf's)
     found = [v for k, v in vars(mod).items() if k.endswith("Config") and dataclasses.is_dataclass(v)
              and getattr(v, "__module__", "") == mod.__name__]
     if not found:

@@ -127,7 +127,7 @@ def test_plan_to_dict_is_json_safe_and_has_required_keys():
     for key in ("params_total", "params_trainable", "peak_bytes", "breakdown", "free_bytes",
                 "fits", "flags", "notes"):
         assert key in d
-    assert isinstance(p, Plan) and "--train_type" in p.cli_args()
+    assert isinstance(p, Plan) and "train_type" in p.flags
 
 
 def test_not_fitting_suggests_the_cheapest_profile_that_fits():
