@@ -6,7 +6,9 @@ subprocess per case over the grid
     model {small 11M tied, base 55M untied} × {full, lora} × batch {1, 4} × seq {128, 512}
     × gradient checkpointing {off, on}
 
-and prints estimate vs measured peak with the error of each case and the median absolute error.
+and prints the planner's estimate for exactly that configuration (hardware.plan.make_plan with every
+memory flag fixed, as `swift sft --dry_run` plans it) vs the measured peak, with the error of each case and
+the median absolute error.
 
 What is measured (the same quantity the estimator predicts, see shared/conventions.md):
 - CPU: peak RSS (``ru_maxrss``) of the training process minus the peak RSS of an idle process
@@ -128,17 +130,28 @@ def _spec(model: str):
     return ModelSpec.from_config({"model_type": "qwen2", **MODELS[model]})
 
 
+def plan_wishes(case: dict, device: str) -> dict:
+    """The measured configuration, every memory-relevant flag fixed, as `swift sft` would send it."""
+    return dict(task="sft", train_type=case["train_type"], torch_dtype="bfloat16" if device == "cuda" else "float32",
+                per_device_train_batch_size=case["batch"], gradient_accumulation_steps=1, max_length=case["seq"],
+                gradient_checkpointing=bool(case["gc"]), lora_rank=LORA["r"], lora_alpha=LORA["lora_alpha"],
+                lora_dropout=LORA["lora_dropout"], target_modules=LORA["target_modules"], attn_impl="sdpa",
+                optim="adamw_torch_fused", nproc_per_node=1,
+                padding_free=True)   # all-ones masks: transformers drops them (native GQA)
+
+
 def _estimate(case: dict, device: str):
-    from hardware.memory import MemoryInputs, estimate
-    inp = MemoryInputs(task="sft", train_type=case["train_type"],
-                       dtype="bfloat16" if device == "cuda" else "float32",
-                       optimizer="adamw", batch_size=case["batch"], seq_len=case["seq"],
-                       gradient_checkpointing=bool(case["gc"]), attn_impl="sdpa",
-                       device_kind=device, lora_rank=LORA["r"],
-                       lora_target_modules=LORA["target_modules"],
-                       lora_dropout=LORA["lora_dropout"],
-                       padding=False)   # all-ones masks: transformers drops them (native GQA)
-    return estimate(_spec(case["model"]), inp)
+    """The planner's plan of exactly the measured configuration (what `swift sft --dry_run` shows), checked to
+    have kept every flag; returns (peak bytes, breakdown terms)."""
+    from hardware.plan import make_plan
+    from hardware.profiles import builtin_profile
+
+    wishes = plan_wishes(case, device)
+    plan = make_plan(_spec(case["model"]), builtin_profile("cpu" if device == "cpu" else "h200"), wishes)
+    for key in ("train_type", "per_device_train_batch_size", "max_length", "gradient_checkpointing",
+                "torch_dtype"):
+        assert plan.flags[key] == wishes[key], (key, plan.flags[key], wishes[key])
+    return plan.peak_bytes, plan.breakdown
 
 
 def _grid(quick: bool, holdout: bool = False) -> list[dict]:
@@ -182,11 +195,11 @@ def report(data: dict) -> tuple[float, float]:
     print("-" * len(hdr))
     errs = []
     for r in data["rows"]:
-        br = _estimate(r, device)
-        est = br.peak_bytes - (br.terms.get("runtime_overhead", 0) if device == "cuda" else 0)
+        peak, terms = _estimate(r, device)
+        est = peak - (terms.get("runtime_overhead", 0) if device == "cuda" else 0)
         err = (est - r["measured_bytes"]) / r["measured_bytes"] * 100
         errs.append(abs(err))
-        top = sorted(((v, k) for k, v in br.terms.items() if v > 0), reverse=True)[:3]
+        top = sorted(((v, k) for k, v in terms.items() if v > 0), reverse=True)[:3]
         tops = ", ".join(f"{k} {v / MIB:.0f}" for v, k in top)
         print(f"{r['model']:10} {r['train_type']:5} {r['batch']:>2} {r['seq']:>4} "
               f"{'on' if r['gc'] else 'off':3} {est / MIB:8.0f}M {r['measured_bytes'] / MIB:8.0f}M "

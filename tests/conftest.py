@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.lanes"]  # the fast (pure) lane and the engine lane
 
 
 @pytest.fixture(scope="session")

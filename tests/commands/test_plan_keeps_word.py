@@ -107,11 +107,3 @@ def test_bad_template_and_deepspeed_fail_before_anything_heavy(run_swift, tmp_pa
         assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith(f"error: {flag} {value}")
         assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
         assert took < 5, took   # well under 2 s on an idle machine; generous for a loaded CI box
-
-
-def test_rlhf_dry_run_prints_the_same_algorithm(run_swift, tiny_model):
-    proc = run_swift("rlhf", "--rlhf_type", "orpo", "--model", tiny_model, "--dataset", "tiny-preferences",
-                     "--dry_run", "true")
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stdout.splitlines() if x.startswith("swift ")][-1]
-    assert line.startswith("swift rlhf --rlhf_type orpo ") and "--dry_run" not in line
