@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hardware.rules import bnb_trains
+from swift_cli.options.recipes import builtin
 from wizard import jobs, pickers, planfit, questions, report, ui
 from wizard.i18n import t
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "tiny-self-cognition.yaml"
+RECIPE = builtin("tiny-self-cognition")  # recipes/ in the source tree, package data in a wheel
 # The tiny model is randomly initialised: DPO on it needs a higher rate and few steps to show anything.
 TINY_DPO = {"learning_rate": 5e-4, "max_steps": 30, "per_device_train_batch_size": 4,
             "gradient_accumulation_steps": 1, "gradient_checkpointing": False, "max_length": 256, "logging_steps": 5}

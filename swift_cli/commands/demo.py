@@ -10,8 +10,9 @@ from pathlib import Path
 
 from swift_cli.commands._common import parse
 from swift_cli.options.declare import opt
+from swift_cli.options.recipes import builtin
 
-RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny-self-cognition.yaml"
+RECIPE = builtin("tiny-self-cognition")  # recipes/ in the source tree, package data in a wheel
 QUESTIONS = ("who are you?", "你是谁？")
 
 

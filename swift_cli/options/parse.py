@@ -169,7 +169,9 @@ def parse_command(config_cls: type, argv: list[str], positionals_allowed: bool =
             rest.append(token)
     values: dict[str, Any] = {}
     if config_path:
-        values.update(load_yaml_values(specs, config_path))
+        from swift_cli.options.recipes import resolve
+
+        values.update(load_yaml_values(specs, str(resolve(config_path))))
     positionals, cli_values = parse_cli(specs, rest, positionals_allowed)
     values.update(cli_values)
     return positionals, build_config(config_cls, values)
