@@ -16,3 +16,15 @@ def test_rlhf_dry_run_prints_the_same_algorithm(run_swift, tiny_model):
     assert line.startswith("swift rlhf --rlhf_type orpo ") and "--dry_run" not in line
     _, cfg = parse_command(RlhfConfig, shlex.split(line)[2:])
     assert cfg.rlhf.rlhf_type == "orpo" and cfg.data.dataset == ["tiny-preferences"]
+
+
+def test_strict_refuses_before_any_download(run_swift, tmp_path):
+    """--strict is decided from config.json alone: a hub id whose run cannot fit is refused before its weights are
+    fetched (the registry knows the shape offline) and before a run folder exists."""
+    proc = run_swift("sft", "--model", "Qwen/Qwen2.5-7B-Instruct", "--dataset", "self-cognition", "--hardware", "t4",
+                     "--train_type", "full", "--gradient_checkpointing", "false", "--strict", "true",
+                     "--output_dir", str(tmp_path / "out"))
+    assert proc.returncode == 3, proc.stderr[-1500:]   # RequirementError, as before
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "--strict" in last and "nearest change that fits" in last and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
