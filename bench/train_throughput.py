@@ -130,14 +130,8 @@ def run_baseline(spec_file: str) -> None:
     torch.set_flush_denormal(True)
     from datasets import Dataset
     from peft import LoraConfig, get_peft_model
-    from transformers import (
-        AutoModelForCausalLM,
-        AutoTokenizer,
-        DataCollatorForSeq2Seq,
-        Trainer,
-        TrainingArguments,
-        set_seed,
-    )
+    from transformers import (AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer,
+                              TrainingArguments, set_seed)
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()

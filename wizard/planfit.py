@@ -97,7 +97,7 @@ def model_spec(values: dict[str, Any]):
 
 def wishes(values: dict[str, Any], task: str) -> dict[str, Any]:
     """The user's answers that matter for memory, as planner wishes (an answer equal to a declared default,
-    e.g. LoRA, is still a choice here, unlike `swift plan`'s explicit flags)."""
+    e.g. LoRA, is still a choice, as a flag given to `swift plan` is)."""
     from swift_cli.engine.planning import PLANNER_KEYS
 
     out = {k: values[k] for k in PLANNER_KEYS if values.get(k) is not None}

@@ -335,14 +335,8 @@ class _Progress:
     def __enter__(self):
         if not self.enabled:
             return self
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, \
+            TransferSpeedColumn
 
         self.start_bytes = _bytes_under(self.root) if self.root.exists() else 0
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 from pathlib import Path
 
 import numpy as np
@@ -99,12 +100,12 @@ def test_onnx_with_past_key_values_matches_torch(merged, tmp_path):
 def test_failed_verification_leaves_the_artifact_marked_unverified(tiny_model, tmp_path):
     """A real mismatch: the 'artifact' reloads as another tiny model (other seed) than the source."""
     import pytest
-    from transformers import AutoModelForCausalLM
 
     from swift_cli.engine.export import flow, verify
     from swift_cli.engine.models import load_tokenizer
     from swift_cli.engine.tiny_model import build_tiny_model
     from swift_cli.errors import VerificationFailed
+    from transformers import AutoModelForCausalLM
 
     other = build_tiny_model(tmp_path / "other", seed=1)
     tok = load_tokenizer(tiny_model)

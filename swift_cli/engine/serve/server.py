@@ -22,7 +22,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from swift_cli.engine.serve.batcher import Batcher, Job
-from swift_cli.engine.serve.protocol import ApiError, bad, decoding, fit_context, messages_of, parse_json, prompts_of
+from swift_cli.engine.serve.protocol import (ApiError, bad, decoding, fit_context, messages_of, parse_json,
+                                             prompts_of)
 from swift_cli.errors import UsageError
 
 
