@@ -107,3 +107,20 @@ def test_bad_template_and_deepspeed_fail_before_anything_heavy(run_swift, tmp_pa
         assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith(f"error: {flag} {value}")
         assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
         assert took < 5, took   # well under 2 s on an idle machine; generous for a loaded CI box
+
+
+def test_data_lengths_refine_the_estimate_but_not_the_flag():
+    """Batches pad to their longest row: with the tokenized rows' lengths the estimate is made at that length
+    (what a run measures), while --max_length stays the user's; packing fills every row, so it stays."""
+    spec = planning.model_spec(parse_command(PlanConfig, QWEN7)[1])
+    from hardware.profiles import builtin_profile
+
+    w = {"task": "sft", "train_type": "lora", "max_length": 2048, "per_device_train_batch_size": 4,
+         "gradient_checkpointing": True, "nproc_per_node": 1}
+    gpu = builtin_profile("a100-80g")
+    at_max = planner.make_plan(spec, gpu, w)
+    short = planner.make_plan(spec, gpu, w, {"max_tokens": 114})
+    at_114 = planner.make_plan(spec, gpu, {**w, "max_length": 114})
+    assert short.flags["max_length"] == 2048 and short.peak_bytes == at_114.peak_bytes < at_max.peak_bytes
+    packed = planner.make_plan(spec, gpu, {**w, "packing": True}, {"max_tokens": 114})
+    assert packed.peak_bytes > short.peak_bytes
