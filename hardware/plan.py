@@ -27,6 +27,7 @@ from typing import Any
 
 from .machine import GIB, HardwareProfile
 from .memory import Breakdown, MemoryInputs, estimate
+from .nearest import nearest_change
 from .profiles import cheapest_fit
 from .rules import (
     bnb_supported,
@@ -277,7 +278,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         why_not = (f"does not fit: needs {_gib(br.peak_bytes)} per device, {_gib(free)} free on "
                    f"{profile.name}" + (f" (kept your {', '.join('--' + k for k in fixed)})" if fixed else ""))
         notes.append(why_not)
-        change = _nearest_change(spec, profile, wishes or {}, w, data_stats) if nearest else None
+        change = nearest_change(make_plan, spec, profile, w, data_stats) if nearest else None
         if change:
             notes.append(f"nearest change that fits on {profile.name}: {change['flags_text']} "
                          f"({_gib(change['peak_bytes'])} per device)")
@@ -310,54 +311,6 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                 free_bytes=free, fits=fits, flags=flags, notes=[x for x in notes if x],
                 hardware=profile.name, device_kind=kind, num_devices=n,
                 why_not=None if fits else why_not, nearest_change=None if fits else change)
-
-
-# What may change to make a run fit, least intrusive first: each entry frees these wishes (the planner picks
-# them) or sets them. A change touches only what the user set; max_length halves last.
-_LADDER: tuple[tuple[str, ...], ...] = (
-    ("gradient_checkpointing",), ("per_device_train_batch_size", "gradient_accumulation_steps"),
-    ("deepspeed",), ("gradient_checkpointing", "per_device_train_batch_size", "gradient_accumulation_steps"),
-    ("train_type", "use_dora", "quant_bits"),
-    ("train_type", "use_dora", "quant_bits", "gradient_checkpointing", "per_device_train_batch_size",
-     "gradient_accumulation_steps", "deepspeed"),
-)
-
-
-def _nearest_change(spec: ModelSpec, profile: HardwareProfile, raw: dict[str, Any], w: dict[str, Any],
-                    data_stats: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The smallest change to the fixed wishes `w` that fits on `profile` ({flags, flags_text, peak_bytes})."""
-    def attempt(free_keys: tuple[str, ...], extra: dict[str, Any]) -> dict[str, Any] | None:
-        if not any(k in w for k in free_keys) and not extra:
-            return None
-        trial = {k: v for k, v in w.items() if k not in free_keys}
-        trial.update(extra)
-        p = make_plan(spec, profile, trial, data_stats, nearest=False)
-        if not p.fits:
-            return None
-        def value(k: str) -> Any:
-            if k == "train_type":
-                return p.train_type
-            return p.flags.get(k, "none" if k == "deepspeed" else None)
-
-        changed = {k: value(k) for k in free_keys if k in w and k not in ("use_dora", "quant_bits")
-                   and value(k) != w[k] and value(k) is not None}
-        changed.update(extra)
-        if not changed:
-            return None
-        text = " ".join(f"--{k} {str(v).lower() if isinstance(v, bool) else v}" for k, v in changed.items())
-        return {"flags": changed, "flags_text": text, "peak_bytes": p.peak_bytes}
-
-    for keys in _LADDER:
-        found = attempt(keys, {})
-        if found:
-            return found
-    seq = int(w.get("max_length") or DEFAULT_MAX_LENGTH)
-    while seq > 128:
-        seq //= 2
-        found = attempt(_LADDER[-1], {"max_length": seq})
-        if found:
-            return found
-    return None
 
 
 def _optim(name: Any) -> str:
