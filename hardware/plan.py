@@ -333,7 +333,9 @@ def _flags(w: dict, tt: str, dtype: str, b: int, acc: int, seq: int, gc: bool, d
         f["lora_alpha"] = int(w.get("lora_alpha", 32))
         tm = w.get("target_modules", "all-linear")
         f["target_modules"] = " ".join(tm) if isinstance(tm, (list, tuple)) else tm
-    if tt == "dora":
+    if tt == "dora" and w.get("train_type") == "dora":
+        f["train_type"] = "dora"                 # the user's spelling, kept
+    elif tt == "dora":
         f["use_dora"] = True
     if tt == "qlora":
         bits = int(w.get("quant_bits", 4) or 4)
