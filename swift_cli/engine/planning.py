@@ -100,10 +100,22 @@ def command_line(cfg, task: str, plan, command: str | None = None) -> str:
                   env={"NPROC_PER_NODE": n} if n > 1 else None)
 
 
+def flags_the_command_lacks(task: str, plan) -> dict[str, Any]:
+    """Planner flags that `swift <command>` has no option for (e.g. a quantized load for `swift infer`)."""
+    from swift_cli.options.declare import command_specs
+    from swift_cli.options.render import command_config
+
+    names = {s.name for s in command_specs(command_config(COMMAND_OF_TASK.get(task, task)))}
+    return {k: v for k, v in plan.flags.items() if k not in names and k not in ("nproc_per_node", "max_batch_size")}
+
+
 def print_plan(cfg, task: str, as_json: bool = False, free: bool = True, plan=None) -> Any:
     """Show the plan (rich table, or one JSON object) and return it."""
     plan = plan or make_plan(cfg, task, free=free)
     cmd = command_line(cfg, task, plan)
+    if lacking := flags_the_command_lacks(task, plan):
+        plan.notes.append(f"the estimate assumes {' '.join(f'--{k} {v}' for k, v in lacking.items())}, which "
+                          f"`swift {COMMAND_OF_TASK.get(task, task)}` does not take (e.g. `swift quantize` first)")
     if as_json:
         import json
 
