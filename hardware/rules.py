@@ -131,7 +131,7 @@ def training_dtype(profile: HardwareProfile, wish: str | None) -> tuple[str, str
     """(dtype, note). bf16 where supported, else fp16; fp32 on CPU (a warning, never a refusal)."""
     kind = profile.accelerator
     if kind == "cpu":
-        if wish and wish != "float32":
+        if wish and wish not in ("float32", "auto"):
             return "float32", f"--torch_dtype {wish} on CPU runs in float32 (CPU training is fp32 here)"
         return "float32", None
     if wish in (None, "auto"):
