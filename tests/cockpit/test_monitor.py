@@ -41,7 +41,9 @@ def test_tiny_training_logs_memory_and_throughput_each_step(tiny_model, tmp_path
     assert m, line
     measured, predicted, err = map(float, m.groups())
     assert measured > 0 and predicted > 0
-    assert err == pytest.approx(100 * (measured - predicted) / predicted, abs=2)
+    # the figures are printed to 0.01 GiB: allow what that rounding can move the ratio (large for tiny runs)
+    slack = 100 * 0.005 * (1 / predicted + (measured + 0.005) / predicted / max(predicted - 0.005, 1e-3))
+    assert err == pytest.approx(100 * (measured - predicted) / predicted, abs=2 + slack)
 
 
 def test_monitor_samples_in_its_own_thread_and_stops():
