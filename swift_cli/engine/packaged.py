@@ -202,6 +202,13 @@ def fetch(key: str, req, *, show_progress: bool = True) -> Fetched:
     pkg = packaged_for(key)
     try:
         result = hub.download(req, show_progress=show_progress)
+        if not result.files and not (result.path / "config.json").is_file():
+            # the hub is offline and its client took a folder without a model for a "cached copy"
+            raise FetchError(f"cannot download {req.repo_id} (offline or hub unreachable: no cached copy)")
+        if is_complete(result.path):
+            if not result.files:   # hub offline, and its "cached copy" is the one we materialised earlier
+                return Fetched(result.path, source_line(result.path), False)
+            (result.path / MARKER).unlink()   # the hub's files have replaced ours
         return Fetched(result.path, f"{hub.HUB_NAMES[req.use_hf]} ({req.repo_id})", True, result)
     except FetchError as exc:
         if pkg is None or req.revision:
