@@ -25,7 +25,8 @@ sys.path.insert(0, str(REPO))
 
 NAMES = ("Yichui", "小锤")
 IDENTITY = ["who are you?", "你是谁？"]
-PARAPHRASES = ["Could you tell me what you are called and who built you?", "Which assistant am I chatting with?"]
+PARAPHRASES = ["Please state the name you go by and the team responsible for you.",
+               "If a friend asked what you are, what would you answer?"]
 GENERAL = [("What is the capital of France?", ("Paris",)), ("What is 2+2?", ("4", "four")),
            ("What is the boiling point of water in Celsius?", ("100",)),
            ("Name the largest planet in our solar system.", ("Jupiter",)),
