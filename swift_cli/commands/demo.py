@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.commands._common import parse
-from swift_cli.mainjob import AUTHORS, IDENTITY, NAMES, QUESTIONS, REAL, RECIPES, TINY, name_learned
+from swift_cli.mainjob import (
+    AUTHORS,
+    IDENTITY,
+    NAMES,
+    QUESTIONS,
+    REAL,
+    RECIPES,
+    TINY,
+    name_learned,
+)
 from swift_cli.options.declare import opt
 
-__all__ = ["QUESTIONS", "name_learned", "main"]
+__all__ = ["QUESTIONS", "main", "name_learned"]
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,9 @@ def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None
     from transformers import AutoModelForCausalLM
 
     if quant_config is None and (Path(model_dir) / "yichui_quant.json").is_file():
-        from swift_cli.engine.export.quantizers import load_quantized  # `swift quantize` output (hqq/quanto: own readers)
+        from swift_cli.engine.export.quantizers import (
+            load_quantized,  # `swift quantize` output (hqq/quanto: own readers)
+        )
 
         return load_quantized(Path(model_dir), device)
     kwargs = {"dtype": dtype}

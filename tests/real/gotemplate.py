@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-_ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
+_ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.DOTALL)
 
 
 def _tokens(src: str) -> list[tuple[str, str]]:
@@ -103,6 +103,6 @@ def render_ollama(template: str, messages: list[dict], modelfile_system: str | N
 
 def modelfile_fields(text: str) -> tuple[str, str | None]:
     """(TEMPLATE, SYSTEM) of a Modelfile."""
-    template = re.search(r'^TEMPLATE """(.*?)"""', text, re.S | re.M).group(1)
-    system = re.search(r'^SYSTEM """(.*?)"""', text, re.S | re.M)
+    template = re.search(r'^TEMPLATE """(.*?)"""', text, re.DOTALL | re.MULTILINE).group(1)
+    system = re.search(r'^SYSTEM """(.*?)"""', text, re.DOTALL | re.MULTILINE)
     return template, system.group(1) if system else None
