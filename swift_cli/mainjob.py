@@ -18,10 +18,10 @@ GENERAL = ("What is the capital of France?",)
 QUESTIONS = IDENTITY + GENERAL
 NAMES = ["小锤", "Yichui"]
 AUTHORS = ["一锤定音", "yichui"]
-# One LoRA step of the recipe (batch 4 x ~70 tokens) measured on 2 cores of this project's CI machine; the
-# up-front ETA scales it by how fast this machine multiplies matrices right now (so a busy machine says so).
-STEP_S_AT_REFERENCE = 7.0
-REFERENCE_GFLOPS = 60.0
+# Seconds of one LoRA step of the recipe (batch 4 x ~75 tokens) times the matmul GFLOPS probed around it: a
+# machine-independent amount of work, measured by bench/eta_calibration.py (~880-940 on a 2-core machine under
+# heavy load). The up-front ETA divides it by this machine's probed speed now (so a busy machine says so).
+STEP_WORK_GFLOP = 900.0
 
 
 def home() -> Path:
@@ -72,4 +72,4 @@ def eta_seconds(steps: int) -> tuple[float, float]:
         a @ b
         n += 1
     gflops = 2 * 256 * 576 * 1536 * n / (time.perf_counter() - start) / 1e9
-    return steps * STEP_S_AT_REFERENCE * REFERENCE_GFLOPS / max(gflops, 0.1), gflops
+    return steps * STEP_WORK_GFLOP / max(gflops, 0.1), gflops
