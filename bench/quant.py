@@ -7,6 +7,7 @@ verification.json with the held-out perplexity) and times greedy generation of e
 model, interleaved, in this one process. Always exits 0; prints the figures.
 
 Run: .venv/bin/python bench/quant.py [--methods hqq quanto torchao bnb] [--bits 4 8] [--hidden 512 --layers 4]
+     .venv/bin/python bench/quant.py --model /path/to/smollm2-135m-instruct   # a real model instead
 """
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ def main() -> int:
     ap.add_argument("--train_steps", type=int, default=100)
     ap.add_argument("--new_tokens", type=int, default=48)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--model", default=None, help="quantize this HF folder instead of building and training one "
+                    "(e.g. the real model: swift download --model smollm2-135m-instruct)")
     ap.add_argument("--keep", default=None, help="work folder to keep (default: a temp folder, removed)")
     args = ap.parse_args()
 
@@ -95,13 +98,15 @@ def main() -> int:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-quant-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; torch threads {torch.get_num_threads()}")
-    base = build_and_train(work / "base", args.hidden, args.layers, args.train_steps)
+    base = Path(args.model) if args.model else build_and_train(work / "base", args.hidden, args.layers,
+                                                               args.train_steps)
     fp32 = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32).eval()
     n_params = sum(p.numel() for p in fp32.parameters())
     bf16_dir = work / "bf16"
     AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16).save_pretrained(bf16_dir)
     size_fp32, size_bf16 = weights_bytes(base), weights_bytes(bf16_dir)
-    print(f"model: qwen2 hidden {args.hidden}, {args.layers} layers, {n_params / 1e6:.2f}M params; "
+    what = f"{base.name} ({fp32.config.model_type})" if args.model else f"qwen2 hidden {args.hidden}, {args.layers} layers"
+    print(f"model: {what}, {n_params / 1e6:.2f}M params; "
           f"fp32 {size_fp32 / 2**20:.1f} MiB, bf16 {size_bf16 / 2**20:.1f} MiB on disk")
 
     rows = []

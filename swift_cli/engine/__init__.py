@@ -21,3 +21,23 @@ if os.environ.get("YICHUI_DEBUG", "") in ("", "0", "false"):
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(transformers|peft|trl|torch)\b.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+class _DropEngineNoise(logging.Filter):
+    """Drops one known harmless message of an engine's logger; everything else on it still shows."""
+
+    def __init__(self, *needles: str):
+        super().__init__()
+        self.needles = needles
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = str(record.msg)
+        return not all(n in msg for n in self.needles)
+
+
+if os.environ.get("YICHUI_DEBUG", "") in ("", "0", "false"):
+    # torchao ships CUDA-only kernels (_C_mxfp8, _C_cutlass_90a) that cannot load into a CPU build of torch, and
+    # warns once per file at import; torch warns that torchao registers Enums with pytree. Neither affects us.
+    logging.getLogger("torchao").addFilter(_DropEngineNoise("Failed to load", "_C_"))
+    logging.getLogger("torch.utils._pytree").addFilter(_DropEngineNoise("is an Enum subclass", "register_constant"))
+

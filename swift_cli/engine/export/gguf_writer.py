@@ -77,11 +77,22 @@ def _tokenizer_fields(tokenizer_dir: Path, tokenizer, vocab_size: int) -> dict:
             tokens.append(tok)
             types.append(gguf.TokenType.CONTROL if tok in added else gguf.TokenType.NORMAL)
     merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"].get("merges", [])]
-    pre = "default"
-    for p in _pretokenizers(data.get("pre_tokenizer")):
+    return {"tokens": tokens, "types": types, "merges": merges, "pre": _pre_name(data.get("pre_tokenizer"))}
+
+
+def _pre_name(node) -> str:
+    """llama.cpp's name for the pre-tokenizer (how text is split before BPE), so it tokenizes like transformers."""
+    parts = _pretokenizers(node)
+    for p in parts:
         if p.get("type") == "Split":
-            pre = PRE_TOKENIZERS.get(p.get("pattern", {}).get("Regex", ""), pre)
-    return {"tokens": tokens, "types": types, "merges": merges, "pre": pre}
+            return PRE_TOKENIZERS.get(p.get("pattern", {}).get("Regex", ""), "default")
+    kinds = [p.get("type") for p in parts]
+    byte_level_regex = bool(parts) and parts[-1].get("type") == "ByteLevel" and parts[-1].get("use_regex", True)
+    if kinds == ["Digits", "ByteLevel"] and parts[0].get("individual_digits") and byte_level_regex:
+        return "smollm"   # every digit apart, then GPT-2's split (SmolLM/SmolLM2; llama.cpp's "smollm" type)
+    if kinds == ["ByteLevel"] and byte_level_regex:
+        return "gpt-2"
+    return "default"
 
 
 def _pretokenizers(node) -> list[dict]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# Ollama passes the system prompt twice: as .System and as a "system" entry of .Messages, so the loop skips
+# system entries (else a conversation with a system message renders it twice; tests/real/test_gguf.py).
 CHATML = (
     '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}'
-    '{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}'
-    '<|im_start|>assistant\n'
+    '{{- range .Messages }}{{- if ne .Role "system" }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}'
+    '{{- end }}<|im_start|>assistant\n'
 )
 LLAMA3 = (
     '{{- if .System }}<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ end }}'
-    '{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end }}'
-    '<|start_header_id|>assistant<|end_header_id|>\n\n'
+    '{{- range .Messages }}{{- if ne .Role "system" }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n'
+    '{{ .Content }}<|eot_id|>{{ end }}{{- end }}<|start_header_id|>assistant<|end_header_id|>\n\n'
 )
 DEFAULT_PARAMETERS = {"temperature": 0.7, "top_p": 0.8, "repeat_penalty": 1.05, "num_ctx": 4096}
 
@@ -31,7 +33,8 @@ def default_system(chat_template: str | None) -> str | None:
     """The system prompt a Qwen-style template inserts when none is given (Ollama needs it as SYSTEM)."""
     if not chat_template:
         return None
-    m = re.search(r"<\|im_start\|>system\\n([^<'\"]+)<\|im_end\|>", chat_template)
+    # the newline is an escape (\\n) inside a Jinja string in Qwen's template, a real one in SmolLM2's
+    m = re.search(r"<\|im_start\|>system(?:\\n|\n)([^<'\"]+)<\|im_end\|>", chat_template)
     return m.group(1) if m else None
 
 
