@@ -96,10 +96,10 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
 
     ev = cfg.eval
     gen = generation_config(ev.eval_generation_config)
-    run_dir = new_run_dir(Path(ev.eval_output_dir))
-    partial = run_dir.with_name(run_dir.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="yichui-eval-") as stage:
-        resolved = resolve(ev.eval_dataset, ev.eval_dataset_args, Path(stage))
+        resolved = resolve(ev.eval_dataset, ev.eval_dataset_args, Path(stage))  # bad input stops here: no dir yet
+        run_dir = new_run_dir(Path(ev.eval_output_dir))
+        partial = run_dir.with_name(run_dir.name + ".partial")
         partial.mkdir()
         work = partial / "evalscope"
         log = partial / "evalscope.log"
