@@ -33,3 +33,16 @@ class EvalArgs:
     compare: list[str] = opt([], "Two run folders (or two eval_report.json files): per-dataset difference of the "
                              "second minus the first with a paired 95% bootstrap interval; nothing is loaded")
     seed: int = opt(42, "Seed for EvalScope and the bootstrap")
+
+
+@dataclass(frozen=True)
+class TrainEvalArgs:
+    """Scoring checkpoints with EvalScope while training (ms-swift's names)."""
+
+    eval_use_evalscope: bool = opt(False, "Score each saved checkpoint with swift eval (into logging.jsonl and "
+                                   "tensorboard as evalscope/<dataset>)")
+    eval_dataset: list[str] = opt([], "Datasets for --eval_use_evalscope (default: the built-in yichui_math, "
+                                  "yichui_mcq)")
+    eval_limit: int | None = opt(None, "Items per dataset subset for --eval_use_evalscope")
+    eval_dataset_args: str | None = opt(None, "JSON per dataset for --eval_use_evalscope (EvalScope's dataset_args)")
+    eval_generation_config: str | None = opt(None, "JSON generation settings for --eval_use_evalscope")

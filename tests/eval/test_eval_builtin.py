@@ -57,8 +57,8 @@ def test_builtin_sets_report_table_and_items(direct):
     mean = sum(r["score"] for r in rows if r["dataset"] == "yichui_mcq") / 6
     assert abs(mean - scores["yichui_mcq"]["score"]) < 1e-9
     assert "yichui_math" in proc.stdout and "s/item" in proc.stdout
-    assert "evalscope - INFO" not in proc.stdout + proc.stderr  # EvalScope's log stays in the run's log file
-    assert "evalscope - INFO" in (run / "evalscope.log").read_text()
+    assert "Finished evaluation" not in proc.stdout + proc.stderr  # EvalScope's log stays in the run's log file
+    assert "Finished evaluation for tiny" in (run / "evalscope.log").read_text()
 
 
 def test_greedy_rerun_is_identical_and_compare_shows_zero(direct, tiny_model):

@@ -12,7 +12,9 @@ def run(cfg) -> int:
     from swift_cli.engine.eval import compare, results
 
     ev = cfg.eval
-    console = Console(file=sys.stdout, soft_wrap=True)
+    console = Console(file=sys.stdout)
+    if not console.is_terminal:  # logs and pipes: wide enough that no name or interval gets cut
+        console = Console(file=sys.stdout, width=200)
     if ev.compare:
         (report_a, rows_a), (report_b, rows_b) = (results.load_run(p) for p in ev.compare)
         name_a, name_b = list(report_a["models"])[-1], list(report_b["models"])[-1]
