@@ -41,7 +41,7 @@ class LocalServer:
         self.loads += 1
         self.port = sock.getsockname()[1]
         self._server = uvicorn.Server(uvicorn.Config(build_app(self.engine, self.api_key), log_level="error",
-                                                     access_log=False, lifespan="off"))
+                                                     access_log=False, lifespan="off", timeout_graceful_shutdown=1))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
                                         name="eval-server")
         self._thread.start()
@@ -65,9 +65,14 @@ class LocalServer:
     def base_name(self) -> str:
         return self.engine.base_name
 
-    def __exit__(self, *exc) -> None:
+    def shutdown(self) -> None:
+        """Stop serving: requests in flight fail at once, so an interrupted evaluation ends promptly."""
         if self._server is not None:
             self._server.should_exit = True
-            self._thread.join(timeout=10)
         if self.engine is not None:
             self.engine.batcher.stop()
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -27,6 +27,7 @@ class Target:
     api_key: str
     models: list[str]
     loads: int = 0  # times the weights were loaded for this run (0 for --eval_url)
+    stop: object = None  # () -> None: end the requests in flight (Ctrl-C / SIGTERM)
 
 
 def generation_config(text: str | None) -> dict:
@@ -78,12 +79,13 @@ def run_models(target: Target, resolved: Resolved, gen: dict, work: Path, limit:
                          eval_type="openai_api", datasets=list(resolved.datasets),
                          dataset_args=json.loads(json.dumps(resolved.dataset_args)), generation_config=dict(gen),
                          work_dir=str(work), no_timestamp=True, limit=limit, eval_batch_size=num_proc, seed=seed,
-                         dataset_dir=str(Path(os.environ.get("YICHUI_HOME", Path.home() / ".yichui")) / "evalscope"))
+                         dataset_dir=str(Path(os.environ.get("YICHUI_HOME", Path.home() / ".yichui")) / "evalscope"),
+                         timeout=3600)  # a CPU server answering a full batch can take minutes; no early retries
         start = time.perf_counter()
         # Our tracker is the "current" one EvalScope's per-item bars report to; the bar below reads its file.
         with ProgressBar(screen, work / "progress.json", f"eval {model}", total) as bar, \
                 ProgressTracker(work_dir=str(work), pipeline="eval", total_count=total or 1):
-            run_task(cfg)
+            _in_thread(lambda: run_task(cfg))
             bar.finish()
         timings[model] = time.perf_counter() - start
     return timings
@@ -108,7 +110,7 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
                 for note in resolved.notes:
                     print(f"note: {note}", file=screen)
                 started = time.perf_counter()
-                with target_factory(screen) as target:
+                with target_factory(screen) as target, _interruptible(target):
                     loaded = time.perf_counter() - started
                     timings = run_models(target, resolved, gen, work, ev.eval_limit, ev.eval_num_proc, ev.seed,
                                          screen)
@@ -119,6 +121,13 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
             with contextlib.suppress(OSError):
                 shutil.copyfile(log, kept)
             shutil.rmtree(partial, ignore_errors=True)
+            if isinstance(exc, KeyboardInterrupt):
+                # EvalScope's worker threads are joined at interpreter exit whatever their daemon flag (they would
+                # first run every queued item against the stopped server); nothing is left to save: leave now.
+                import sys
+
+                print("error: interrupted (the partial run folder was removed)", file=sys.stderr, flush=True)
+                os._exit(130)
             if isinstance(exc, (SwiftError, KeyboardInterrupt, SystemExit)):
                 raise
             raise SwiftError(f"evaluation failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -132,6 +141,52 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
     results.write(partial, report, rows)
     partial.rename(run_dir)
     return run_dir, report
+
+
+def _in_thread(fn):
+    """Run fn in a daemon thread and wait for it; on Ctrl-C the main thread leaves at once (EvalScope's pool would
+    otherwise run every queued item against the stopped server before the interrupt could unwind)."""
+    import threading
+
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread as is
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True, name="evalscope")
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+@contextlib.contextmanager
+def _interruptible(target: Target):
+    """Ctrl-C or SIGTERM: stop the local server first (EvalScope's workers then fail fast instead of waiting
+    for their batch), then unwind as KeyboardInterrupt so the partial run folder is removed (exit 130)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if target.stop is not None:
+            target.stop()
+        raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _collect(work: Path, models: list[str], datasets: list[str]) -> tuple[dict, list[dict]]:
@@ -154,7 +209,7 @@ def local_target(model_args, eval_base: bool, max_batch_size: int, screen):
         names = server.names
         adapters = [n for n, a in names.items() if a != BASE]
         models = ([server.base_name] if eval_base or not adapters else []) + adapters
-        yield Target(server.url, server.api_key, models, server.loads)
+        yield Target(server.url, server.api_key, models, server.loads, server.shutdown)
 
 
 @contextlib.contextmanager
