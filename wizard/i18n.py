@@ -18,6 +18,8 @@ S: dict[str, tuple[str, str]] = {
     "menu.chat": ("Chat with a model", "与模型对话"),
     "menu.sft": ("Fine-tune (LoRA / QLoRA / full)", "微调（LoRA / QLoRA / 全参）"),
     "menu.dpo": ("Align with preferences (DPO, ORPO, KTO...)", "偏好对齐（DPO、ORPO、KTO…）"),
+    "menu.eval": ("Evaluate: did my fine-tune help? (benchmarks, your data, built-in sets)",
+                  "评测：微调有没有用？（基准、自有数据、内置评测集）"),
     "menu.quantize": ("Quantize a model", "量化模型"),
     "menu.export": ("Merge / export (merged weights, GGUF, Ollama...)", "合并 / 导出（合并权重、GGUF、Ollama…）"),
     "menu.deploy": ("Deploy an OpenAI-compatible API", "部署 OpenAI 兼容 API"),
