@@ -154,10 +154,12 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
     out = {**args, "local_path": str(staged.root)}
     if "subset_list" not in args and staged.subsets != list(meta.subset_list):
         out["subset_list"] = staged.subsets
-    if meta.few_shot_num and "few_shot_num" not in args and not staged.has_split(meta.train_split):
-        out["few_shot_num"] = 0
-        notes.append(f"{name}: no {meta.train_split} split in {folder}, so 0-shot "
-                     f"(set few_shot_num in --eval_dataset_args to change)")
+    if meta.few_shot_num and "few_shot_num" not in args:
+        have = staged.rows(meta.train_split)
+        if have < meta.few_shot_num:  # EvalScope refuses more shots than the split holds
+            out["few_shot_num"] = have
+            notes.append(f"{name}: {have} {meta.train_split} rows in {folder}, so {have}-shot instead of "
+                         f"{meta.few_shot_num} (set few_shot_num in --eval_dataset_args to change)")
     return out
 
 
@@ -177,8 +179,10 @@ class Staged:
     def subsets(self) -> list[str]:
         return list(self.files)
 
-    def has_split(self, split: str | None) -> bool:
-        return bool(split) and all(split in splits for splits in self.files.values())
+    def rows(self, split: str | None) -> int:
+        """Fewest rows of `split` over the subsets (0 when a subset lacks it)."""
+        counts = [count_rows(self.root / splits[split]) if split in splits else 0 for splits in self.files.values()]
+        return min(counts, default=0)
 
 
 def _split_of(path: Path, top: Path, default_subset: str) -> tuple[str, str] | None:
