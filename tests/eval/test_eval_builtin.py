@@ -72,7 +72,7 @@ def test_greedy_rerun_is_identical_and_compare_shows_zero(direct, tiny_model):
 
 
 def test_eval_url_against_swift_deploy_gives_the_same_scores(direct, tiny_model, tmp_path):
-    out, (run, report, rows, _) = direct
+    out, (_, report, rows, _) = direct
     log = tmp_path / "deploy.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as fh:

@@ -40,7 +40,7 @@ class EvalScopeCallback(TrainerCallback):
         ckpt = Path(args.output_dir) / f"checkpoint-{step}"
         out = self.run_dir / "evalscope_eval" / f"checkpoint-{step}"
         proc = subprocess.run([sys.executable, "-m", "swift_cli", "eval", *eval_argv(self.ev, ckpt, self.full, out)],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         reports = sorted(out.glob("*/eval_report.json"))
         if proc.returncode != 0 or not reports:
             last = (proc.stderr.strip().splitlines() or ["no report"])[-1]
@@ -53,9 +53,9 @@ class EvalScopeCallback(TrainerCallback):
         with (self.run_dir / "logging.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         if "tensorboard" in (args.report_to or []):
-            from torch.utils.tensorboard import SummaryWriter
-
             import os
+
+            from torch.utils.tensorboard import SummaryWriter
 
             log_dir = os.environ.get("TENSORBOARD_LOGGING_DIR") or str(Path(args.output_dir) / "runs" / "evalscope")
             with SummaryWriter(log_dir=log_dir) as writer:

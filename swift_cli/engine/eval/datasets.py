@@ -40,14 +40,17 @@ class Resolved:
 
 
 def parse_json_flag(flag: str, text: str | None) -> dict:
-    if not text:
-        return {}
+    return _json_object(text, flag) if text else {}
+
+
+def _json_object(text: str, where: str) -> dict:
+    """One JSON object, or a UsageError naming `where` (a flag, or file:line)."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{flag}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise UsageError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(value, dict):
-        raise UsageError(f"{flag}: expected a JSON object, got {type(value).__name__}")
+        raise UsageError(f"{where}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
@@ -240,15 +243,8 @@ def _check_benchmark_file(name: str, path: Path) -> None:
 def _jsonl_rows(path: Path):
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise UsageError(f"{path}:{lineno}: expected a JSON object")
-            yield lineno, row
+            if line.strip():
+                yield lineno, _json_object(line, f"{path}:{lineno}")
 
 
 def check_qa_jsonl(path: Path) -> None:

@@ -31,7 +31,7 @@ class LocalServer:
         self.loads = 0  # how many times the weights were loaded (1 per run; shown in the summary)
         self._server = self._thread = None
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self):
         import uvicorn
 
         from swift_cli.engine.serve.server import Engine, bind, build_app

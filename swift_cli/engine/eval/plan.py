@@ -23,7 +23,6 @@ def print_eval_plan(cfg, as_json: bool = False):
     import shlex
 
     from hardware.plan import make_plan
-
     from swift_cli.engine.planning import load_profile, model_spec
 
     plan = make_plan(model_spec(cfg), load_profile(cfg.train.hardware), eval_wishes(cfg))

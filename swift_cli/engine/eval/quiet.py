@@ -43,8 +43,14 @@ class ProgressBar:
 
     def __init__(self, screen, progress_file: Path, label: str, total: int | None):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.file = progress_file
         self.console = Console(file=screen, stderr=True)
@@ -73,7 +79,7 @@ class ProgressBar:
         done = state["processed_count"] if state else 0
         self.progress.update(self.task, total=self.total or done, completed=self.total or done)
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self):
         with contextlib.suppress(OSError):
             self.file.unlink()
         self.progress.start()

@@ -85,7 +85,7 @@ def run_models(target: Target, resolved: Resolved, gen: dict, work: Path, limit:
         # Our tracker is the "current" one EvalScope's per-item bars report to; the bar below reads its file.
         with ProgressBar(screen, work / "progress.json", f"eval {model}", total) as bar, \
                 ProgressTracker(work_dir=str(work), pipeline="eval", total_count=total or 1):
-            _in_thread(lambda: run_task(cfg))
+            _in_thread(lambda cfg=cfg: run_task(cfg))
             bar.finish()
         timings[model] = time.perf_counter() - start
     return timings
