@@ -21,6 +21,7 @@ S: dict[str, tuple[str, str]] = {
     "menu.eval": ("Evaluate: did my fine-tune help? (benchmarks, your data, built-in sets)",
                   "评测：微调有没有用？（基准、自有数据、内置评测集）"),
     "menu.quantize": ("Quantize a model", "量化模型"),
+    "report.scores": ("Benchmark scores (step 0 = before training)", "评测分数（第 0 步 = 训练前）"),
     "menu.export": ("Merge / export (merged weights, GGUF, Ollama...)", "合并 / 导出（合并权重、GGUF、Ollama…）"),
     "menu.deploy": ("Deploy an OpenAI-compatible API", "部署 OpenAI 兼容 API"),
     "menu.plan": ("Plan hardware & memory", "规划硬件与显存"),

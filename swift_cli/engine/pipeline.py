@@ -117,7 +117,8 @@ def _train_run(cfg, task: str) -> Result:
     if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):  # score checkpoints as they are saved
         from swift_cli.engine.eval.callback import EvalScopeCallback
 
-        trainer.add_callback(EvalScopeCallback(cfg.evalscope, run_dir, cfg.tuner.train_type == "full"))
+        trainer.add_callback(EvalScopeCallback(cfg.evalscope, run_dir, cfg.tuner.train_type == "full",
+                                               loaded.model_dir))
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
                      **_cockpit_run(cfg, task, monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)

@@ -17,13 +17,16 @@ def test_sft_scores_each_saved_checkpoint_into_logging_jsonl(tiny_model, tmp_pat
     (run,) = out.glob("v*")
     records = [json.loads(line) for line in (run / "logging.jsonl").read_text().splitlines()]
     scored = [r for r in records if "evalscope/yichui_mcq" in r]
-    assert [r["step"] for r in scored] == [2]
-    (report,) = (run / "evalscope_eval" / "checkpoint-2").glob("*/eval_report.json")
-    result = json.loads(report.read_text())
-    (model,) = result["models"].values()
-    assert model["yichui_mcq"]["n"] == 4 and scored[0]["evalscope/yichui_mcq"] == model["yichui_mcq"]["score"]
-    assert "checkpoint-2 scored: yichui_mcq" in proc.stdout
-    assert list((run / "runs" / "evalscope").glob("events.out.tfevents.*"))  # the same score in TensorBoard
+    assert [r["step"] for r in scored] == [0, 2]  # step 0: the base model before training (the "before")
+    for record, label in zip(scored, ("base", "checkpoint-2")):
+        (report,) = (run / "evalscope_eval" / label).glob("*/eval_report.json")
+        (model,) = json.loads(report.read_text())["models"].values()
+        assert model["yichui_mcq"]["n"] == 4 and record["evalscope/yichui_mcq"] == model["yichui_mcq"]["score"]
+        assert f"{label} scored: yichui_mcq" in proc.stdout
+    assert list((run / "runs" / "evalscope").glob("events.out.tfevents.*"))  # the same scores in TensorBoard
+    from swift_cli.engine.eval.results import training_scores  # what the wizard's report tabulates
+
+    assert training_scores(run) == (["yichui_mcq"], [[r["step"], r["evalscope/yichui_mcq"]] for r in scored])
 
 
 def test_plan_task_eval_is_inference_memory_of_the_served_batch(tiny_model):

@@ -29,22 +29,30 @@ def eval_argv(ev, checkpoint: Path, full: bool, out: Path) -> list[str]:
 
 
 class EvalScopeCallback(TrainerCallback):
-    def __init__(self, ev, run_dir: Path, full: bool):
-        self.ev, self.run_dir, self.full = ev, run_dir, full
+    """Scores the starting model at step 0 (the "before"), then every saved checkpoint (the "after")."""
+
+    def __init__(self, ev, run_dir: Path, full: bool, base_model: Path):
+        self.ev, self.run_dir, self.full, self.base_model = ev, run_dir, full, base_model
         self.scores: dict[int, dict] = {}
 
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero and state.global_step == 0:  # not again when resuming
+            self._score(args, state, 0, self.base_model, "base", full=True)
+
     def on_save(self, args, state, control, **kwargs):
-        if not state.is_world_process_zero:
-            return
-        step = state.global_step
-        ckpt = Path(args.output_dir) / f"checkpoint-{step}"
-        out = self.run_dir / "evalscope_eval" / f"checkpoint-{step}"
-        proc = subprocess.run([sys.executable, "-m", "swift_cli", "eval", *eval_argv(self.ev, ckpt, self.full, out)],
+        if state.is_world_process_zero:
+            step = state.global_step
+            self._score(args, state, step, Path(args.output_dir) / f"checkpoint-{step}", f"checkpoint-{step}",
+                        self.full)
+
+    def _score(self, args, state, step: int, model: Path, label: str, full: bool) -> None:
+        out = self.run_dir / "evalscope_eval" / label
+        proc = subprocess.run([sys.executable, "-m", "swift_cli", "eval", *eval_argv(self.ev, model, full, out)],
                               capture_output=True, text=True, check=False)
         reports = sorted(out.glob("*/eval_report.json"))
         if proc.returncode != 0 or not reports:
             last = (proc.stderr.strip().splitlines() or ["no report"])[-1]
-            print(f"warning: evalscope scoring of checkpoint-{step} failed: {last}", file=sys.stderr, flush=True)
+            print(f"warning: evalscope scoring of {label} failed: {last}", file=sys.stderr, flush=True)
             return
         report = json.loads(reports[-1].read_text(encoding="utf-8"))
         scores = {f"evalscope/{name}": res["score"] for per in report["models"].values() for name, res in per.items()}
@@ -62,4 +70,4 @@ class EvalScopeCallback(TrainerCallback):
                 for key, value in scores.items():
                     writer.add_scalar(key, value, step)
         shown = ", ".join(f"{k.split('/', 1)[1]} {v:.3f}" for k, v in scores.items())
-        print(f"checkpoint-{step} scored: {shown}", flush=True)
+        print(f"{label} scored: {shown}", flush=True)

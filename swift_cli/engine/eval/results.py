@@ -107,3 +107,14 @@ def table(report: dict):
             if len(subsets) > 1:
                 t.add_row(model, dataset, "[b]all[/b]", res["metric"], f"[b]{res['score']:.3f}[/b]", str(res["n"]))
     return t
+
+
+def training_scores(run_dir: Path) -> tuple[list[str], list[list]]:
+    """(datasets, rows of [step, score...]) from logging.jsonl's evalscope/* records: step 0 is the model before
+    training, later steps its checkpoints (swift sft --eval_use_evalscope true)."""
+    path = run_dir / "logging.jsonl"
+    if not path.is_file():
+        return [], []
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if "evalscope/" in line]
+    names = sorted({k.split("/", 1)[1] for r in records for k in r if k.startswith("evalscope/")})
+    return names, [[r["step"], *(r.get(f"evalscope/{n}") for n in names)] for r in records]
