@@ -26,7 +26,8 @@ class EvalArgs:
     eval_output_dir: str = opt("eval_output", "Parent folder of the run folders", zh="评测输出目录")
     eval_url: str | None = opt(None, "Score this OpenAI-compatible endpoint (…/v1) instead of loading --model")
     api_key: str | None = opt(None, "API key for --eval_url (else $OPENAI_API_KEY); never logged", secret=True)
-    eval_model_name: str | None = opt(None, "Model name sent to --eval_url (default: the first of its /v1/models)")
+    eval_model_name: str | None = opt(None, "Model name sent to --eval_url (default: --model, else the first of its "
+                                      "/v1/models)")
     eval_num_proc: int = opt(8, "Requests in flight at once (the local server batches them)")
     eval_base: bool = opt(False, "With --adapters: also score the base model (adapters off) in the same run, so "
                           "the table shows before and after")

@@ -31,7 +31,8 @@ def run(cfg) -> int:
 
     def target(screen):
         if ev.eval_url:
-            return runner.remote_target(ev.eval_url, ev.api_key, ev.eval_model_name, screen)
+            # ms-swift scripts name the served model with --model when they pass --eval_url
+            return runner.remote_target(ev.eval_url, ev.api_key, ev.eval_model_name or cfg.model.model, screen)
         return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen)
 
     run_dir, report = runner.evaluate(cfg, target)

@@ -222,5 +222,5 @@ def remote_target(url: str, api_key: str | None, model_name: str | None, screen)
             raise UsageError(f"--eval_url {url}: the endpoint lists no models; name one with --eval_model_name")
         model_name = served[0]
     elif served and model_name not in served:
-        raise UsageError(f"--eval_model_name {model_name}: not served by {url} (serves {', '.join(served)})")
+        raise UsageError(f"--eval_model_name/--model {model_name}: not served by {url} (serves {', '.join(served)})")
     yield Target(url.rstrip("/"), key, [model_name])
