@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rlhf": ("rlhf", "Preference training: --rlhf_type dpo|orpo|kto|simpo|cpo"),
     "infer": ("infer", "Answer a query, chat, or answer a dataset with a model or adapter"),
     "deploy": ("deploy", "OpenAI-compatible API server for a model and its adapters"),
+    "eval": ("eval", "Score a model, adapters or an endpoint with EvalScope (benchmarks, your data, built-in sets)"),
     "export": ("export", "Merge LoRA, write GGUF / Ollama / ONNX, quantize or push — verified by reloading"),
     "quantize": ("quantize", "Quantize a model (hqq, quanto, torchao, bnb on CPU; gptq/awq on CUDA), verified"),
     "download": ("download", "Download a model or dataset from ModelScope (default) or Hugging Face"),

@@ -7,9 +7,10 @@ from swift_cli.errors import Interrupted, UsageError
 from wizard import flows, ui
 from wizard.i18n import set_lang, t
 
-ENTRIES = ("download", "chat", "sft", "dpo", "quantize", "export", "deploy", "plan", "exit")
+ENTRIES = ("download", "chat", "sft", "dpo", "eval", "quantize", "export", "deploy", "plan", "exit")
 TASK_ENTRY = {"sft": "sft", "dpo": "dpo", "rlhf": "dpo", "infer": "chat", "chat": "chat", "deploy": "deploy",
-              "export": "export", "quantize": "quantize", "download": "download", "plan": "plan"}
+              "export": "export", "quantize": "quantize", "download": "download", "plan": "plan",
+              "eval": "eval"}
 
 
 def run_entry(ctx: flows.Ctx, entry: str) -> int:

@@ -83,12 +83,31 @@ def render(job: Job, outcome: Outcome, before: list[str], after: list[str]) -> b
     learned = name_learned(names, after[:len(IDENTITY)])
     md = [f"# {run_dir.name}", "", *[f"- {k}: `{v}`" for k, v in rows], "", "| question | before | after |",
           "|---|---|---|", *[f"| {q} | {b[:60]} | {a[:80]} |" for q, b, a in zip(QUESTIONS, before, after)]]
+    md += _scores_before_after(run_dir)
     if names:
         line = t("report.learned", yes="yes" if learned else "NO")
         ui.console.print(line)
         md += ["", line]
     (run_dir / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     return learned if names else True
+
+
+def _scores_before_after(run_dir: Path) -> list[str]:
+    """Benchmark scores at step 0 (before) and at each checkpoint, when the run scored them (--eval_use_evalscope)."""
+    from swift_cli.engine.eval.results import training_scores
+
+    names, score_rows = training_scores(run_dir)
+    if not score_rows:
+        return []
+    table = Table(title=t("report.scores"))
+    for col in ("step", *names):
+        table.add_column(col, justify="right")
+    cells = [[str(step), *("-" if v is None else f"{v:.3f}" for v in vals)] for step, *vals in score_rows]
+    for row in cells:
+        table.add_row(*row)
+    ui.console.print(table)
+    return ["", f"| step | {' | '.join(names)} |", "|---" * (len(names) + 1) + "|",
+            *[f"| {' | '.join(row)} |" for row in cells]]
 
 
 def report_path(outcome: Outcome) -> Path | None:

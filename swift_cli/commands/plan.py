@@ -12,7 +12,7 @@ from swift_cli.options.groups import BackendArgs, DataArgs, ModelArgs, TrainArgs
 class PlanArgs:
     """What to plan."""
 
-    task: str = opt("sft", "Workload to plan", choices=("sft", "pt", "dpo", "infer"))
+    task: str = opt("sft", "Workload to plan", choices=("sft", "pt", "dpo", "infer", "eval"))
     json: bool = opt(False, "Print one JSON object (params_total, peak_bytes, breakdown, fits, flags, command, notes)")
     recommend: bool = opt(False, "List the built-in hardware profiles (and device counts) the task fits on, cheapest "
                           "first, with the method and flags for each")
@@ -35,6 +35,11 @@ def main(argv: list[str], prog: str = "swift plan") -> int:
         from swift_cli.commands._recommend import print_recommendations
 
         print_recommendations(cfg, cfg.plan.task, as_json=cfg.plan.json)
+        return 0
+    if cfg.plan.task == "eval":  # inference memory for the batch swift eval serves
+        from swift_cli.engine.eval.plan import print_eval_plan
+
+        print_eval_plan(cfg, as_json=cfg.plan.json)
         return 0
     from swift_cli.engine.planning import print_plan
 

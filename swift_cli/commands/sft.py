@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swift_cli.commands._common import fail_on, parse
+from swift_cli.options.eval import TrainEvalArgs
 from swift_cli.options.groups import DataArgs, ModelArgs, TrainArgs, TunerArgs
 
 SUMMARY = "Supervised fine-tuning with LoRA / DoRA / QLoRA adapters or full weights (trl + peft)."
@@ -17,6 +18,7 @@ class SftConfig:
     data: DataArgs
     tuner: TunerArgs
     train: TrainArgs
+    evalscope: TrainEvalArgs
 
 
 def validate(cfg, task: str = "sft") -> list[str]:

@@ -10,7 +10,7 @@ from swift_cli.options.declare import opt
 
 SUMMARY = ("Guided menus: download, chat, fine-tune, align, quantize, export, deploy, plan. Every choice ends as "
            "the equivalent `swift ...` command, saved with a recipe YAML in the run folder.")
-TASKS = ("sft", "dpo", "rlhf", "infer", "chat", "deploy", "export", "quantize", "download", "plan")
+TASKS = ("sft", "dpo", "rlhf", "infer", "chat", "deploy", "export", "quantize", "download", "plan", "eval")
 
 
 @dataclass(frozen=True)

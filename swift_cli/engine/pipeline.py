@@ -118,6 +118,11 @@ def _train_run(cfg, task: str) -> Result:
     monitor.expect(refine(plan, cfg, task, data.length_stats()))
     run_dir = _start_run(cfg, task, loaded, data.length_stats())
     trainer = train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
+    if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):  # score checkpoints as they are saved
+        from swift_cli.engine.eval.callback import EvalScopeCallback
+
+        trainer.add_callback(EvalScopeCallback(cfg.evalscope, run_dir, cfg.tuner.train_type == "full",
+                                               loaded.model_dir))
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
                      **_cockpit_run(cfg, task, monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)
