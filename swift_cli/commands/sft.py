@@ -7,6 +7,7 @@ from pathlib import Path
 
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.groups import DataArgs, ModelArgs, TrainArgs, TunerArgs
+from swift_cli.options.vision import VisionArgs
 
 SUMMARY = "Supervised fine-tuning with LoRA / DoRA / QLoRA adapters or full weights (trl + peft)."
 
@@ -17,6 +18,7 @@ class SftConfig:
     data: DataArgs
     tuner: TunerArgs
     train: TrainArgs
+    vision: VisionArgs
 
 
 def validate(cfg, task: str = "sft") -> list[str]:
