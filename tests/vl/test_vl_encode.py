@@ -1,0 +1,79 @@
+"""Token level: image placeholders expand to the image's token count, and neither they nor the prompt are labels."""
+from __future__ import annotations
+
+from tests.vl.shapes import draw
+
+IGNORE = -100
+
+
+def _row(tmp_path, sizes):
+    import random
+
+    from swift_cli.engine.vl.rows import to_vl_row
+
+    rng = random.Random(0)
+    names = []
+    for i, size in enumerate(sizes):
+        img, _, _ = draw(rng, size=size)
+        img.save(tmp_path / f"{i}.png")
+        names.append(f"{i}.png")
+    data = {"messages": [{"role": "user", "content": "<image>What colour?"},
+                         {"role": "assistant", "content": "red"},
+                         {"role": "user", "content": "And this one <image>"},
+                         {"role": "assistant", "content": "blue"}],
+            "images": names}
+    return to_vl_row(f"{tmp_path / 'data.jsonl'}:1", data)
+
+
+def test_image_tokens_and_prompt_are_masked(tiny_vl_model, tmp_path):
+    from swift_cli.engine.vl.encode import encode_row
+    from swift_cli.engine.vl.processor import VLProcessor
+
+    (tmp_path / "data.jsonl").write_text("")
+    row = _row(tmp_path, [112, 56])
+    proc = VLProcessor(tiny_vl_model)
+    enc, n_img = encode_row(proc, row)
+    tok = proc.tokenizer
+    pad = proc.image_token_id
+    # 112x112 -> 8x8 patches -> 16 tokens; 56x56 -> 4x4 -> 4 tokens (2x2 merge)
+    assert n_img == 20 and enc.input_ids.count(pad) == 20
+    start, end = tok.convert_tokens_to_ids("<|vision_start|>"), tok.convert_tokens_to_ids("<|vision_end|>")
+    s1 = enc.input_ids.index(start)
+    assert enc.input_ids[s1 + 1:s1 + 17] == [pad] * 16 and enc.input_ids[s1 + 17] == end
+    assert all(lab == IGNORE for t, lab in zip(enc.input_ids, enc.labels) if t == pad)
+    labelled = tok.decode([lab for lab in enc.labels if lab != IGNORE])
+    assert labelled == "red<|im_end|>\nblue<|im_end|>\n"
+    first = next(i for i, lab in enumerate(enc.labels) if lab != IGNORE)
+    assert "What colour?" in tok.decode(enc.input_ids[:first]) and enc.input_ids.index(pad) < first
+
+
+def test_max_pixels_bounds_tokens_and_truncation_never_cuts_images(tiny_vl_model, tmp_path, monkeypatch):
+    from swift_cli.engine.vl.data import fit
+    from swift_cli.engine.vl.encode import encode_row
+    from swift_cli.engine.vl.processor import VLProcessor
+
+    (tmp_path / "data.jsonl").write_text("")
+    row = _row(tmp_path, [112, 112])
+    monkeypatch.setenv("MAX_PIXELS", str(56 * 56))
+    small = VLProcessor(tiny_vl_model)
+    assert encode_row(small, row)[1] == 8
+    assert encode_row(VLProcessor(tiny_vl_model, max_pixels=112 * 112), row)[1] == 32  # the flag beats the env
+    enc, _ = encode_row(small, row)
+    n = len(enc.input_ids)
+    assert fit(enc, n - 3, "right", small.image_token_id) is not None  # the cut end holds no image
+    assert fit(enc, n - 3, "left", small.image_token_id) is None  # keeping the end would cut the first image
+    assert fit(enc, n - 3, "delete", small.image_token_id) is None
+
+
+def test_openai_content_parts_become_tags(tmp_path):
+    from swift_cli.engine.vl.rows import to_vl_row
+
+    (tmp_path / "a.png").write_bytes(b"")
+    import random
+
+    draw(random.Random(0))[0].save(tmp_path / "a.png")
+    row = to_vl_row(f"{tmp_path / 'd.jsonl'}:3", {"messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Look: "},
+                                     {"type": "image_url", "image_url": {"url": "a.png"}}]},
+        {"role": "assistant", "content": "a shape"}]})
+    assert row.messages[0]["content"] == "Look: <image>" and row.images == [str(tmp_path / "a.png")]
