@@ -107,3 +107,17 @@ def test_deploy_base64_image_url(vl_run, colour_data, tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_merge_lora_keeps_architecture_and_processor(vl_run, colour_data):
+    ckpt, _ = vl_run
+    proc = swift("export", "--adapters", ckpt, "--merge_lora", "true")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    merged = Path(f"{ckpt}-merged")
+    config = json.loads((merged / "config.json").read_text())
+    assert config["architectures"] == ["Qwen2VLForConditionalGeneration"] and "vision_config" in config
+    assert json.loads((merged / "preprocessor_config.json").read_text())["processor_class"] == "Qwen2VLProcessor"
+    (image, colour), = _test_rows(colour_data, 1)
+    answer = swift("infer", "--model", merged, "--images", image, "--query", "What colour is the shape?",
+                   "--max_new_tokens", "4")
+    assert answer.returncode == 0 and answer.stdout.strip() == colour, answer.stderr[-2000:]

@@ -91,3 +91,23 @@ class VLProcessor:
     def pixels(self, images: list) -> dict:
         """pixel_values and image_grid_thw (torch tensors) for PIL images, in order."""
         return dict(self.image_processor(images=images, return_tensors="pt"))
+
+
+PROCESSOR_FILES = ("preprocessor_config.json", "video_preprocessor_config.json", "processor_config.json",
+                   "chat_template.json", "chat_template.jinja")
+
+
+def model_class(model_dir: Path):
+    """The transformers auto class that loads `model_dir` as its own architecture (image-text or causal LM)."""
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText
+
+    return AutoModelForImageTextToText if is_vl_model(model_dir) else AutoModelForCausalLM
+
+
+def copy_processor_files(src: Path, dst: Path) -> None:
+    """A derived model (merged, exported) keeps the base's processor, so AutoProcessor/our loader find it."""
+    import shutil
+
+    for name in PROCESSOR_FILES:
+        if (Path(src) / name).is_file() and not (Path(dst) / name).exists():
+            shutil.copy(Path(src) / name, Path(dst) / name)
