@@ -159,6 +159,11 @@ def _align_run(cfg) -> Result:
     monitor, deadline = _cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
+    from swift_cli.engine.vl.processor import is_vl_model
+
+    if is_vl_model(loaded.model_dir):
+        raise UsageError(f"swift rlhf on a vision-language model ({loaded.model_dir.name}) is not supported yet; "
+                         "swift sft trains it")
     items, val = _preference_items(cfg, loaded.tokenizer)
     task = cfg.rlhf.rlhf_type
     stats = {"rows": len(items), "val_rows": len(val)}

@@ -42,9 +42,13 @@ class Prepared:
 
 def normalise(rows: list[Row], task: str, system: str | None) -> tuple[list[Item], list[str]]:
     """Rows -> Items; problems as `file:line: reason`, one per bad row."""
+    from swift_cli.engine.vl.rows import has_images
+
     items, problems = [], []
     for row in rows:
         try:
+            if has_images(row.data):  # image rows reach here only for text-only models (engine/vl reads them)
+                raise RowError("has images, but the model is text-only (use a vision-language model)")
             if task == "pt":
                 items.append(Item(row.where, text=to_text(row.data)))
             elif task in PAIRED_TASKS:

@@ -49,9 +49,8 @@ def parts_to_text(content, images: list) -> str:
 
 def with_parts_converted(row: dict) -> tuple[dict, list]:
     """The row with list contents turned into tagged text, and the images it names (listed first, then parts)."""
-    images = list(row.get("images") or [])
-    if isinstance(images, str):
-        images = [images]
+    images = row.get("images") or []
+    images = [images] if isinstance(images, (str, dict, bytes)) else list(images)
     from_parts: list = []
     convo_key = next((k for k in ("messages", "conversations") if isinstance(row.get(k), list)), None)
     if convo_key:
