@@ -43,6 +43,6 @@ def add_vision(plan, config: dict, cfg, data_stats: dict | None):
                          train_type=plan.train_type or "lora", lora_rank=cfg.tuner.lora_rank,
                          gradient_checkpointing=bool(flags.get("gradient_checkpointing")), training=training)
     share = sum(terms.values()) / (plan.peak_bytes + sum(terms.values()))
-    note = (f"vision tower: {vs.params_total / 1e6:.0f}M params; up to {tokens} image tokens per image "
+    note = (f"vision tower: {vs.params_total / 1e6:,.1f}M params; up to {tokens} image tokens per image "
             f"(max_pixels {max_pixels}); vision share of the estimate {share:.0%}")
     return with_vision(plan, terms, note)
