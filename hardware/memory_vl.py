@@ -7,7 +7,7 @@ Counting rules (Qwen2-VL / Qwen2.5-VL / Qwen3-VL vision towers; D width, M MLP w
                     MLP: fc1/fc2 2·D·M + M + D (Qwen2-VL, M = D·mlp_ratio) | gate/up/down 3·D·M + 2M + D
     merger        = norm + Linear(D·m², D·m²) + Linear(D·m², out) with biases
 
-Images: at most max_pixels / (P·m)² tokens each after the m×m merge, i.e. (P·m)²·tokens... patches before it.
+Images: at most max_pixels / (P·m)² tokens each after the m×m merge (m² patches of P×P pixels per token).
 Activations: a frozen tower (ms-swift's default: --freeze_vit true, --freeze_aligner true) runs without
 autograd, so only one block's working set is live; an unfrozen one keeps each block's activations for backward
 (the block inputs only with gradient checkpointing).
@@ -35,7 +35,7 @@ class VisionSpec:
     in_channels: int = 3
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "VisionSpec | None":
+    def from_config(cls, config: dict[str, Any]) -> VisionSpec | None:
         """The vision tower of a config.json (None for text-only models)."""
         vc = config.get("vision_config")
         if not isinstance(vc, dict):

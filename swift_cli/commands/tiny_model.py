@@ -27,11 +27,11 @@ def main(argv: list[str], prog: str = "swift tiny-model") -> int:
     _, cfg = parse(TinyConfig, argv, prog, "Build a few-MB random Qwen2/Llama chat model (qwen2_vl: image-text, "
                    "with a processor) with a locally trained byte-level BPE tokenizer (English + Chinese) and a ChatML template.")
     from swift_cli.engine.tiny_model import build_tiny_model
-    from swift_cli.engine.tiny_vl_model import build_tiny_vl_model  # vision tower + merger + decoder + processor
+    from swift_cli.engine.tiny_vl_model import build_tiny_vl_model
 
     t = cfg.tiny
     try:
-        if t.arch == "qwen2_vl":
+        if t.arch == "qwen2_vl":  # vision tower + merger + decoder + processor
             out = build_tiny_vl_model(t.out, seed=t.seed, overwrite=t.overwrite)
         else:
             out = build_tiny_model(t.out, arch=t.arch, seed=t.seed, overwrite=t.overwrite)

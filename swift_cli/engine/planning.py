@@ -70,9 +70,10 @@ def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True)
     """Plan for `cfg` from the model's config.json alone (no weights)."""
     from hardware.plan import make_plan as plan
     from hardware.spec import ModelSpec
-    from swift_cli.engine.vl.plan import add_vision  # vision-language models: + tower and images (memory_vl)
+    from swift_cli.engine.vl.plan import add_vision
 
-    config = model_config(cfg)
+
+    config = model_config(cfg)  # vision-language models: + the tower and the images (hardware.memory_vl)
     decoder = plan(ModelSpec.from_config(config), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
     return add_vision(decoder, config, cfg, data_stats)
 

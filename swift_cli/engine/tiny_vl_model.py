@@ -13,7 +13,11 @@ import os
 from pathlib import Path
 
 from swift_cli.engine.staging import staged
-from swift_cli.engine.tiny_model import DEFAULT_SYSTEM_PROMPT, SPECIAL_TOKENS, build_tiny_tokenizer
+from swift_cli.engine.tiny_model import (
+    DEFAULT_SYSTEM_PROMPT,
+    SPECIAL_TOKENS,
+    build_tiny_tokenizer,
+)
 
 VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"
 VISION_TOKENS = (VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD)
@@ -81,7 +85,11 @@ def build_tiny_vl_model(out_dir: str | os.PathLike[str], seed: int = 0, hidden_s
     out.parent.mkdir(parents=True, exist_ok=True)
 
     import torch
-    from transformers import GenerationConfig, Qwen2VLConfig, Qwen2VLForConditionalGeneration
+    from transformers import (
+        GenerationConfig,
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+    )
     from transformers.utils import logging as hf_logging
 
     old = hf_logging.get_verbosity()
@@ -94,13 +102,13 @@ def build_tiny_vl_model(out_dir: str | os.PathLike[str], seed: int = 0, hidden_s
             heads = 4
             half_head = hidden_size // heads // 2  # M-RoPE splits each head's rotary half into t/h/w sections
             sections = [half_head - 2 * (half_head * 3 // 8), half_head * 3 // 8, half_head * 3 // 8]
-            text = dict(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=2 * hidden_size,
-                        num_hidden_layers=num_layers, num_attention_heads=heads, num_key_value_heads=2,
-                        max_position_embeddings=2048, rms_norm_eps=1e-6, use_sliding_window=False,
-                        rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": sections},
-                        bos_token_id=eot_id, eos_token_id=im_end_id, pad_token_id=eot_id)
-            vision = dict(depth=vision_depth, embed_dim=vision_dim, hidden_size=hidden_size, num_heads=4, mlp_ratio=2,
-                          patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+            text = {"vocab_size": len(tok), "hidden_size": hidden_size, "intermediate_size": 2 * hidden_size,
+                    "num_hidden_layers": num_layers, "num_attention_heads": heads, "num_key_value_heads": 2,
+                    "max_position_embeddings": 2048, "rms_norm_eps": 1e-6, "use_sliding_window": False,
+                    "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": sections},
+                    "bos_token_id": eot_id, "eos_token_id": im_end_id, "pad_token_id": eot_id}
+            vision = {"depth": vision_depth, "embed_dim": vision_dim, "hidden_size": hidden_size, "num_heads": 4,
+                      "mlp_ratio": 2, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2}
             config = Qwen2VLConfig(text_config=text, vision_config=vision, image_token_id=ids[IMAGE_PAD],
                                    video_token_id=ids[VIDEO_PAD], vision_start_token_id=ids[VISION_START],
                                    vision_end_token_id=ids[VISION_END], tie_word_embeddings=False)

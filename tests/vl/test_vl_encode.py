@@ -68,9 +68,9 @@ def test_max_pixels_bounds_tokens_and_truncation_never_cuts_images(tiny_vl_model
 
 
 def test_openai_content_parts_become_tags(tmp_path):
-    from swift_cli.engine.vl.rows import to_vl_row
-
     import random
+
+    from swift_cli.engine.vl.rows import to_vl_row
 
     (tmp_path / "d.jsonl").write_text("")
 

@@ -60,7 +60,7 @@ def fit(enc: EncodedVL, max_length: int, strategy: str, image_token_id: int) -> 
         if strategy == "delete":
             return None
         image_at = [i for i, t in enumerate(enc.input_ids) if t == image_token_id]
-        keep = range(n - max_length, n) if strategy == "left" else range(0, max_length)
+        keep = range(n - max_length, n) if strategy == "left" else range(max_length)
         if image_at and not (keep.start <= image_at[0] and image_at[-1] < keep.stop):
             return None
         enc = EncodedVL(enc.input_ids[keep.start:keep.stop], enc.labels[keep.start:keep.stop], enc.images)
@@ -93,7 +93,8 @@ def encode_all(proc, rows: list[VLRow], max_length: int, strategy: str):
 
 def prepare_vl(data, proc, *, seed: int, system: str | None, use_hf: bool) -> PreparedVL:
     """The whole data path of a VL training command; UsageError (every bad row listed) before any weights load."""
-    kw = dict(seed=seed, system=system, use_hf=use_hf, model_name=data.model_name, model_author=data.model_author)
+    kw = {"seed": seed, "system": system, "use_hf": use_hf, "model_name": data.model_name,
+          "model_author": data.model_author}
     rows, problems = collect_vl(data.dataset, **kw)
     val_rows, val_problems = collect_vl(data.val_dataset, **kw)
     raise_problems(problems + val_problems, "--dataset")
