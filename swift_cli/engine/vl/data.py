@@ -9,28 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from swift_cli.engine.data.build import raise_problems, shuffle_and_split
+from swift_cli.engine.data.build import Prepared, gather
 from swift_cli.engine.data.encode import IGNORE
 from swift_cli.engine.data.formats import RowError
 from swift_cli.engine.data.sources import load_rows
 from swift_cli.engine.vl.encode import EncodedVL, encode_row
 from swift_cli.engine.vl.rows import VLRow, to_vl_row
-from swift_cli.errors import RowsTooLong, UsageError
+from swift_cli.errors import RowsTooLong
 
 
 @dataclass
-class PreparedVL:
-    train: list[EncodedVL]
-    val: list[EncodedVL]
-    dropped: int = 0
-    notes: list[str] = field(default_factory=list)
-    image_tokens: list[int] = field(default_factory=list)  # per training row, for the planner
+class PreparedVL(Prepared):
+    """Prepared image-text rows (EncodedVL), plus the image tokens of each training row for the planner."""
+
+    image_tokens: list[int] = field(default_factory=list)
 
     def length_stats(self) -> dict:
-        lengths = sorted(len(e.input_ids) for e in self.train) or [0]
-        images = sorted(self.image_tokens) or [0]
-        return {"rows": len(self.train), "mean_tokens": sum(lengths) / len(lengths), "max_tokens": lengths[-1],
-                "p95_tokens": lengths[int(0.95 * (len(lengths) - 1))], "max_image_tokens": images[-1],
+        return {**super().length_stats(), "max_image_tokens": max(self.image_tokens, default=0),
                 "images": sum(len(e.images) for e in self.train)}
 
 
@@ -93,14 +88,8 @@ def encode_all(proc, rows: list[VLRow], max_length: int, strategy: str):
 
 def prepare_vl(data, proc, *, seed: int, system: str | None, use_hf: bool) -> PreparedVL:
     """The whole data path of a VL training command; UsageError (every bad row listed) before any weights load."""
-    kw = {"seed": seed, "system": system, "use_hf": use_hf, "model_name": data.model_name,
-          "model_author": data.model_author}
-    rows, problems = collect_vl(data.dataset, **kw)
-    val_rows, val_problems = collect_vl(data.val_dataset, **kw)
-    raise_problems(problems + val_problems, "--dataset")
-    if not rows:
-        raise UsageError("--dataset: no usable rows")
-    rows, val_rows = shuffle_and_split(rows, val_rows, data, seed)
+    rows, val_rows = gather(data, seed, lambda specs: collect_vl(
+        specs, seed=seed, system=system, use_hf=use_hf, model_name=data.model_name, model_author=data.model_author))
     train, image_tokens, dropped = encode_all(proc, rows, data.max_length, data.truncation_strategy)
     val, _, _ = encode_all(proc, val_rows, data.max_length, data.truncation_strategy)
     if not train:

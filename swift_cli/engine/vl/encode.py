@@ -20,8 +20,10 @@ class EncodedVL:
     images: list[str]  # resolved references, opened by the collator
 
 
-def to_parts(messages: list[dict]) -> list[dict]:
-    """Tagged text -> content parts for the chat template; text-only turns stay strings."""
+def to_parts(messages: list[dict], images: list[str] | None = None) -> list[dict]:
+    """Tagged text -> content parts for the chat template (`{"type": "image"}`, or `image_url` parts carrying
+    `images` in tag order when given); text-only turns stay strings."""
+    queue = list(images or [])
     out = []
     for m in messages:
         if IMAGE_TAG not in m["content"]:
@@ -30,7 +32,8 @@ def to_parts(messages: list[dict]) -> list[dict]:
         parts: list[dict] = []
         for i, chunk in enumerate(m["content"].split(IMAGE_TAG)):
             if i:
-                parts.append({"type": "image"})
+                parts.append({"type": "image_url", "image_url": {"url": queue.pop(0)}} if images is not None
+                             else {"type": "image"})
             if chunk:
                 parts.append({"type": "text", "text": chunk})
         out.append({"role": m["role"], "content": parts})

@@ -2,7 +2,7 @@
 `image_url` with a path, URL or data URI; `image`) or `<image>` tags, turned into expanded token ids and pixels."""
 from __future__ import annotations
 
-from swift_cli.engine.vl.encode import prompt_ids_vl
+from swift_cli.engine.vl.encode import prompt_ids_vl, to_parts
 from swift_cli.engine.vl.images import ImageError, open_image, resolve
 from swift_cli.engine.vl.rows import IMAGE_TAG, count_tags, parts_to_text
 from swift_cli.errors import UsageError
@@ -10,19 +10,10 @@ from swift_cli.errors import UsageError
 
 def image_message(query: str, images: list[str]) -> dict:
     """A user turn with `images` first (ms-swift puts images before the text when the query has no tags)."""
-    if IMAGE_TAG in query:
-        if query.count(IMAGE_TAG) != len(images):
-            raise UsageError(f"--query has {query.count(IMAGE_TAG)} {IMAGE_TAG} tag(s) but --images names "
-                             f"{len(images)}")
-        parts: list[dict] = []
-        for i, chunk in enumerate(query.split(IMAGE_TAG)):
-            if i:
-                parts.append({"type": "image_url", "image_url": {"url": images[i - 1]}})
-            if chunk:
-                parts.append({"type": "text", "text": chunk})
-        return {"role": "user", "content": parts}
-    return {"role": "user", "content": [{"type": "image_url", "image_url": {"url": ref}} for ref in images]
-            + [{"type": "text", "text": query}]}
+    if IMAGE_TAG in query and query.count(IMAGE_TAG) != len(images):
+        raise UsageError(f"--query has {query.count(IMAGE_TAG)} {IMAGE_TAG} tag(s) but --images names {len(images)}")
+    text = query if IMAGE_TAG in query else IMAGE_TAG * len(images) + query
+    return to_parts([{"role": "user", "content": text}], images)[0]
 
 
 def vl_inputs(proc, messages: list[dict], device: str) -> dict:
@@ -49,24 +40,6 @@ def vl_inputs(proc, messages: list[dict], device: str) -> dict:
     return inputs
 
 
-def with_image_parts(messages: list[dict], images: list[str]) -> list[dict]:
-    """Tagged text messages + their images (in tag order) -> messages with image_url parts."""
-    queue = list(images)
-    out = []
-    for m in messages:
-        if IMAGE_TAG not in m["content"]:
-            out.append(m)
-            continue
-        parts: list[dict] = []
-        for i, chunk in enumerate(m["content"].split(IMAGE_TAG)):
-            if i:
-                parts.append({"type": "image_url", "image_url": {"url": queue.pop(0)}})
-            if chunk:
-                parts.append({"type": "text", "text": chunk})
-        out.append({"role": m["role"], "content": parts})
-    return out
-
-
 def batch_question(where: str, data: dict, question) -> list[dict]:
     """A batch-inference row with images: `question` (batch_infer's text rule) on the tagged text, then the row's
     images (paths relative to its file) attached as parts."""
@@ -81,4 +54,4 @@ def batch_question(where: str, data: dict, question) -> list[dict]:
         refs = [resolve(ref, base_dir_of(where)) for ref in images]
     except ImageError as exc:
         raise RowError(str(exc)) from None
-    return with_image_parts(msgs, refs)
+    return to_parts(msgs, refs)
