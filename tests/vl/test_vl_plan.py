@@ -9,7 +9,11 @@ from tests.conftest import swift
 
 def test_vision_tower_count_is_exact(tiny_vl_model):
     import torch
-    from transformers import AutoModelForImageTextToText, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+    from transformers import (
+        AutoModelForImageTextToText,
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+    )
 
     from hardware.memory_vl import VisionSpec
 
