@@ -20,5 +20,5 @@ def tiny_vl_model(tmp_path_factory) -> Path:
 def colour_data(tmp_path_factory) -> tuple[Path, Path]:
     """(train.jsonl, held-out test.jsonl): "What colour is the shape?" on images drawn with different seeds."""
     folder = tmp_path_factory.mktemp("shapes")
-    return (write_dataset(folder, 160, seed=0, name="train.jsonl"),
+    return (write_dataset(folder, 200, seed=0, name="train.jsonl"),
             write_dataset(folder, 40, seed=1, name="test.jsonl"))

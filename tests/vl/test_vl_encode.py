@@ -97,3 +97,30 @@ def test_registry_image_struct_rows_map_to_vl_rows(tmp_path):
     vl = to_vl_row("latex-ocr#1", row)
     assert vl.messages[-1] == {"role": "assistant", "content": "x^2"} and vl.messages[0]["content"].startswith("<image>")
     assert vl.images[0].startswith("data:image;base64,") and vl.sizes == [(56, 56)]
+
+
+def test_lora_targets_and_freezing_follow_the_freeze_flags(tiny_vl_model):
+    """LoRA's all-linear: the language model by default; the vision tower / aligner only when unfrozen."""
+    import re
+    from types import SimpleNamespace
+
+    import torch
+
+    from swift_cli.engine.vl.processor import QWEN_VL
+    from swift_cli.engine.vl.train import freeze, load_vl_model, lora_target_regex, trainable_parts
+
+    model = load_vl_model(tiny_vl_model, torch.float32, "cpu")
+    names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
+
+    def targets(vit, aligner):
+        parts = trainable_parts(QWEN_VL, SimpleNamespace(freeze_llm=False, freeze_vit=vit, freeze_aligner=aligner))
+        rx = re.compile(lora_target_regex(model, QWEN_VL, parts))
+        return {n.split(".")[1] + ("/merger" if "merger" in n else "") for n in names if rx.match(n)}
+
+    assert targets(True, True) == {"language_model"}
+    assert targets(False, True) == {"language_model", "visual"}
+    assert targets(True, False) == {"language_model", "visual/merger"}
+    freeze(model, QWEN_VL, ["llm"])  # full fine-tuning with the defaults: the tower and merger stop learning
+    trainable = {n.split(".")[1] if n.startswith("model.") else n.split(".")[0]
+                 for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {"language_model", "lm_head"}
