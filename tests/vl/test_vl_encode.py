@@ -107,7 +107,12 @@ def test_lora_targets_and_freezing_follow_the_freeze_flags(tiny_vl_model):
     import torch
 
     from swift_cli.engine.vl.processor import QWEN_VL
-    from swift_cli.engine.vl.train import freeze, load_vl_model, lora_target_regex, trainable_parts
+    from swift_cli.engine.vl.train import (
+        freeze,
+        load_vl_model,
+        lora_target_regex,
+        trainable_parts,
+    )
 
     model = load_vl_model(tiny_vl_model, torch.float32, "cpu")
     names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
