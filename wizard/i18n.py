@@ -71,6 +71,9 @@ S: dict[str, tuple[str, str]] = {
     "data.bad": ("{path} has bad rows (listed above); fix them or pick another file",
                  "{path} 有错误行（见上）；请修正或换一个文件"),
     "data.missing": ("{path}: no such file", "{path}：文件不存在"),
+    "data.vl": ("An image-text dataset for vision-language models (coco caption, LaTeX OCR)",
+                "图文数据集，用于多模态模型（coco caption、LaTeX OCR）"),
+    "data.vl_pick": ("Which image-text dataset?", "选择图文数据集"),
     # tuning
     "tt.ask": ("How to train?", "训练方式"),
     "tt.lora": ("LoRA: small adapters, the usual choice", "LoRA：训练小的适配器，最常用"),

@@ -111,6 +111,8 @@ def pick_dataset(task: str) -> list[str]:
     builtin = ui.Choice(t("data.pref"), "tiny-preferences") if task != "sft" else ui.Choice(t("data.self"),
                                                                                              "self-cognition")
     choices = [builtin, ui.Choice(t("data.file"), "file"), ui.Choice(t("data.hub"), "hub")]
+    if task == "sft":  # image-text sets for VL models (a local file with `images` is checked as one, too)
+        choices.append(ui.Choice(t("data.vl"), "vl"))
     while True:
         kind = ui.select(t("data.ask"), choices)
         try:
@@ -126,6 +128,11 @@ def pick_dataset(task: str) -> list[str]:
                 return [ui.text(t("data.hub_name"), validate=lambda v: None if v.strip() else "?")]
             if kind == "self-cognition":
                 return ["self-cognition#400"]
+            if kind == "vl":
+                from swift_cli.registry.datasets import DATASETS
+
+                return [ui.select(t("data.vl_pick"), [ui.Choice(f"{d.key:<14} {d.rows:>5}  {d.note}", f"{d.key}#1000")
+                                                      for d in DATASETS if d.task == "vl"])]
             return [kind]
         except ui.Back:
             continue

@@ -5,7 +5,9 @@ import sys
 from dataclasses import dataclass
 
 from swift_cli.commands._common import parse
+from swift_cli.errors import UsageError
 from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
+from swift_cli.options.vision import ImageInputArgs
 
 SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
 
@@ -16,16 +18,23 @@ class InferConfig:
     generation: GenerationArgs
     infer: InferArgs
     backend: BackendArgs
+    image: ImageInputArgs
 
 
 def main(argv: list[str], prog: str = "swift infer") -> int:
     _, cfg = parse(InferConfig, argv, prog, SUMMARY)
     from swift_cli.engine.generate import ChatModel, GenParams
 
-    chat = ChatModel(cfg.model)
+    chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels)
     params = GenParams.from_args(cfg.generation, cfg.infer.seed)
+    if cfg.image.images and not chat.vl:
+        raise UsageError(f"--images: {chat.model_dir} is not a vision-language model (no vision_config)")
     if cfg.infer.query is not None:
-        text, _, _ = chat.generate([{"role": "user", "content": cfg.infer.query}], params)
+        from swift_cli.engine.vl.generate import image_message
+
+        message = image_message(cfg.infer.query, cfg.image.images) if cfg.image.images else \
+            {"role": "user", "content": cfg.infer.query}
+        text, _, _ = chat.generate([message], params)
         print(text)
         return 0
     if cfg.infer.val_dataset:
@@ -48,8 +57,9 @@ def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
     """Multi-turn chat; streams on a terminal, works with piped stdin (exit 0 at end of input)."""
     interactive = sys.stdin.isatty()
     history: list[dict] = []
+    pending: list[str] = []  # /image PATH: images attached to the next message
     if interactive:
-        print("chat: /clear resets the history, /exit quits")
+        print("chat: /clear resets the history, /exit quits" + (", /image PATH attaches an image" if chat.vl else ""))
     while True:
         if interactive:
             print("<<< ", end="", flush=True)
@@ -62,9 +72,16 @@ def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
         if query in ("/exit", "/quit", "exit"):
             return 0
         if query == "/clear":
-            history = []
+            history, pending = [], []
             continue
-        history = _fit_history(chat, history + [{"role": "user", "content": query}], max_length,
+        if query.startswith("/image"):
+            pending += _image_command(chat, query)
+            continue
+        from swift_cli.engine.vl.generate import image_message
+
+        turn = image_message(query, pending) if pending else {"role": "user", "content": query}
+        pending = []
+        history = _fit_history(chat, history + [turn], max_length,
                                min(params.max_new_tokens, max_length // 2))
         if interactive and stream:
             from transformers import TextStreamer
@@ -76,3 +93,19 @@ def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
             text, _, _ = chat.generate(history, params)
             print(f">>> {text}" if interactive else text, flush=True)
         history.append({"role": "assistant", "content": text})
+
+
+def _image_command(chat, line: str) -> list[str]:
+    """`/image PATH|URL`: the image for the next message (checked now, so a typo is caught at once)."""
+    from swift_cli.engine.vl.images import ImageError, resolve
+
+    ref = line[len("/image"):].strip()
+    if not chat.vl:
+        print(f"error: /image: {chat.model_dir} is not a vision-language model", file=sys.stderr)
+        return []
+    try:
+        resolve(ref, None)
+    except ImageError as exc:
+        print(f"error: /image: {exc}", file=sys.stderr)
+        return []
+    return [ref]

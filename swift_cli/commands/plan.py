@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from swift_cli.commands._common import parse
 from swift_cli.options.declare import opt
 from swift_cli.options.groups import BackendArgs, DataArgs, ModelArgs, TrainArgs, TunerArgs
+from swift_cli.options.vision import VisionArgs
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class PlanConfig:
     tuner: TunerArgs
     train: TrainArgs
     backend: BackendArgs
+    vision: VisionArgs  # vision-language models: frozen parts and --max_pixels (engine/vl/plan.py)
 
 
 def main(argv: list[str], prog: str = "swift plan") -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import TrainEvalArgs
 from swift_cli.options.groups import DataArgs, ModelArgs, TrainArgs, TunerArgs
+from swift_cli.options.vision import VisionArgs
 
 SUMMARY = "Supervised fine-tuning with LoRA / DoRA / QLoRA adapters or full weights (trl + peft)."
 
@@ -19,6 +20,7 @@ class SftConfig:
     tuner: TunerArgs
     train: TrainArgs
     evalscope: TrainEvalArgs
+    vision: VisionArgs
 
 
 def validate(cfg, task: str = "sft") -> list[str]:

@@ -12,7 +12,7 @@ from swift_cli.options.declare import opt
 class TinyArgs:
     """The tiny model to build."""
 
-    arch: str = opt("qwen2", "Architecture", choices=("qwen2", "llama"))
+    arch: str = opt("qwen2", "Architecture", choices=("qwen2", "llama", "qwen2_vl"))
     out: str = opt("tiny", "Directory to create", aliases=("output_dir", "out_dir"))
     seed: int = opt(0, "Seed for the weights (same seed, same bytes)")
     overwrite: bool = opt(False, "Replace an existing directory")
@@ -24,12 +24,17 @@ class TinyConfig:
 
 
 def main(argv: list[str], prog: str = "swift tiny-model") -> int:
-    _, cfg = parse(TinyConfig, argv, prog, "Build a few-MB random Qwen2/Llama chat model with a locally trained "
-                   "byte-level BPE tokenizer (English + Chinese) and a ChatML template.")
+    _, cfg = parse(TinyConfig, argv, prog, "Build a few-MB random Qwen2/Llama chat model (qwen2_vl: image-text, "
+                   "with a processor) with a locally trained byte-level BPE tokenizer (English + Chinese) and a ChatML template.")
     from swift_cli.engine.tiny_model import build_tiny_model
+    from swift_cli.engine.tiny_vl_model import build_tiny_vl_model
 
+    t = cfg.tiny
     try:
-        out = build_tiny_model(cfg.tiny.out, arch=cfg.tiny.arch, seed=cfg.tiny.seed, overwrite=cfg.tiny.overwrite)
+        if t.arch == "qwen2_vl":  # vision tower + merger + decoder + processor
+            out = build_tiny_vl_model(t.out, seed=t.seed, overwrite=t.overwrite)
+        else:
+            out = build_tiny_model(t.out, arch=t.arch, seed=t.seed, overwrite=t.overwrite)
     except FileExistsError:
         raise UsageError(f"--out {cfg.tiny.out}: exists and is not empty; pass --overwrite true") from None
     size = sum(f.stat().st_size for f in out.iterdir() if f.is_file())

@@ -34,9 +34,13 @@ def answer_datasets(chat, params, specs: list[str], result_path: str | None) -> 
     for spec in specs:
         rows += load_rows(spec, model_name=[], model_author=[], seed=0)
     questions = []
+    from swift_cli.engine.vl.generate import batch_question
+    from swift_cli.engine.vl.rows import has_images
+
     for row in rows:
         try:
-            questions.append((row, _question(row.data)))
+            vl = getattr(chat, "vl", None) and has_images(row.data)  # image rows: images attached as parts
+            questions.append((row, batch_question(row.where, row.data, _question) if vl else _question(row.data)))
         except RowError as exc:
             raise UsageError(f"{row.where}: {exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)

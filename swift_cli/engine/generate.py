@@ -44,14 +44,23 @@ def resolve_for_inference(model_args) -> tuple[str, str | None, str | None, str]
 class ChatModel:
     """Base model plus named LoRA adapters (unmerged); pick an adapter per call."""
 
-    def __init__(self, model_args, use_cpu: bool = False):
+    def __init__(self, model_args, use_cpu: bool = False, max_pixels: int | None = None):
+        from swift_cli.engine.vl.processor import VLProcessor, is_vl_model
+
         model, template, self.system, dtype_name = resolve_for_inference(model_args)
         self.model_dir = models.resolve_model_dir(model, use_hf=model_args.use_hf, revision=model_args.revision,
                                                   token=model_args.hub_token)
         self.device = models.pick_device(use_cpu)
-        self.tokenizer = models.load_tokenizer(self.model_dir, template)
-        base = models.load_model(self.model_dir, models.pick_dtype(dtype_name, self.device), self.device,
-                                 model_args.attn_impl)
+        # image-text models: their processor (tokenizer + image processor) and the image-text model class
+        self.vl = VLProcessor(self.model_dir, template, max_pixels) if is_vl_model(self.model_dir) else None
+        self.tokenizer = self.vl.tokenizer if self.vl else models.load_tokenizer(self.model_dir, template)
+        dtype = models.pick_dtype(dtype_name, self.device)
+        if self.vl:
+            from swift_cli.engine.vl.train import load_vl_model
+
+            base = load_vl_model(self.model_dir, dtype, self.device, model_args.attn_impl)
+        else:
+            base = models.load_model(self.model_dir, dtype, self.device, model_args.attn_impl)
         self.adapters = models.parse_adapters(model_args.adapters)
         self.model = base
         if self.adapters:
@@ -99,11 +108,16 @@ class ChatModel:
 
         if params.seed is not None:
             torch.manual_seed(params.seed)
-        ids = prompt_ids(self.tokenizer, self.with_system(messages))
-        inputs = torch.tensor([ids], device=self.device)
+        if self.vl:
+            from swift_cli.engine.vl.generate import vl_inputs
+
+            inputs = vl_inputs(self.vl, self.with_system(messages), self.device)
+        else:
+            ids = torch.tensor([prompt_ids(self.tokenizer, self.with_system(messages))], device=self.device)
+            inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+        ids = inputs["input_ids"][0].tolist()
         with torch.no_grad(), self._adapter_scope(adapter):
-            out = self.model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), streamer=streamer,
-                                      **self._kwargs(params))
+            out = self.model.generate(**inputs, streamer=streamer, **self._kwargs(params))
         new = out[0, len(ids):].tolist()
         text = self.tokenizer.decode(new, skip_special_tokens=True)
         for s in params.stop:

@@ -111,6 +111,12 @@ def _train_run(cfg, task: str) -> Result:
     monitor, deadline, plan = _cockpit_start(cfg, task)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
+    from swift_cli.engine.vl.processor import is_vl_model
+
+    if is_vl_model(loaded.model_dir):  # image-text models take the VL data path and trainer (engine/vl/)
+        from swift_cli.engine.vl.pipeline import train_vl
+
+        return train_vl(cfg, task, loaded, monitor, deadline, start)
     data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                    use_hf=cfg.model.use_hf)
     for note in data.notes:
@@ -162,6 +168,11 @@ def _align_run(cfg) -> Result:
     monitor, deadline, _ = _cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
+    from swift_cli.engine.vl.processor import is_vl_model
+
+    if is_vl_model(loaded.model_dir):
+        raise UsageError(f"swift rlhf on a vision-language model ({loaded.model_dir.name}) is not supported yet; "
+                         "swift sft trains it")
     items, val = _preference_items(cfg, loaded.tokenizer)
     task = cfg.rlhf.rlhf_type
     stats = {"rows": len(items), "val_rows": len(val)}

@@ -72,8 +72,14 @@ def load_profile(hardware: str | None):
 
 def model_spec(cfg):
     """The ModelSpec of `--model` from its config.json alone (no weights)."""
-    from hardware.loaders import load_model_config
     from hardware.spec import ModelSpec
+
+    return ModelSpec.from_config(model_config(cfg))
+
+
+def model_config(cfg) -> dict:
+    """`--model`'s config.json (a local folder, the hub's config.json alone, or the registry's shape)."""
+    from hardware.loaders import load_model_config
 
     model = cfg.model.model
     if not model:
@@ -82,14 +88,19 @@ def model_spec(cfg):
         config = load_model_config(model, use_hf=cfg.model.use_hf)
     except FileNotFoundError as exc:
         raise UsageError(f"--model {model}: {str(exc).splitlines()[0]}") from None
-    return ModelSpec.from_config(config)
+    return config
 
 
 def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True):
     """Plan for `cfg` from the model's config.json alone (no weights)."""
     from hardware.plan import make_plan as plan
+    from hardware.spec import ModelSpec
+    from swift_cli.engine.vl.plan import add_vision
 
-    return plan(model_spec(cfg), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
+
+    config = model_config(cfg)  # vision-language models: + the tower and the images (hardware.memory_vl)
+    decoder = plan(ModelSpec.from_config(config), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
+    return add_vision(decoder, config, cfg, data_stats)
 
 
 def command_line(cfg, task: str, plan, command: str | None = None) -> str:

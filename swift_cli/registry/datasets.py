@@ -19,6 +19,7 @@ class DatasetEntry:
     columns: dict[str, str] = field(default_factory=dict)   # source column -> our column
     files: tuple[str, ...] = ()       # globs of the data files to read (default: every data file but test/eval)
     note: str = ""
+    query: str = ""                   # image-text sets without a question column: the user turn to ask (ms-swift's)
 
     def hub_id(self, use_hf: bool) -> str:
         """The id on the chosen hub (the other hub's id when this one has no copy)."""
@@ -75,6 +76,13 @@ DATASETS: tuple[DatasetEntry, ...] = (
                  files=("helpful-base/train*",), note="chosen/rejected transcripts (Human:/Assistant:)"),
     DatasetEntry("kto-mix-14k", None, "trl-lib/kto-mix-14k", "kto", "14k", "mit",
                  note="prompt/completion/label"),
+    # --- image-text (vl): the image column becomes `images` (parquet image structs carry their bytes) ---
+    DatasetEntry("coco-caption", "modelscope/coco_2014_caption", None, "vl", "414k",
+                 "cc-by-4.0", {"image": "images", "caption": "response"},
+                 note="image + caption", query="<image>Describe the image in one sentence."),
+    DatasetEntry("latex-ocr", "AI-ModelScope/LaTeX_OCR", "linxy/LaTeX_OCR", "vl", "94k", "apache-2.0",
+                 {"image": "images", "text": "response"}, note="formula image + LaTeX",
+                 query="<image>Using LaTeX to perform OCR on the image."),
     # --- pre-training text ---
     DatasetEntry("tinystories", "AI-ModelScope/TinyStories", "roneneldan/TinyStories", "pt", "2.1M", "cdla-sharing-1.0",
                  files=("*train*",), note="text"),
@@ -101,7 +109,9 @@ def map_row(entry: DatasetEntry, row: dict) -> dict:
     out = {k: v for k, v in row.items() if k not in entry.columns}
     for src, dst in entry.columns.items():
         if src in row:
-            out[dst] = row[src]
+            out[dst] = [row[src]] if dst == "images" and not isinstance(row[src], list) else row[src]
+    if entry.query and "query" not in out:
+        out["query"] = entry.query
     return out
 
 

@@ -41,6 +41,7 @@ class ModelEntry:
     license: str
     kind: str = "chat"       # chat | base | reasoning | vision
     shape: Shape | None = None
+    vision: dict | None = None  # config.json's vision_config (VL models): the planner counts the tower too
 
 
 # Shapes shared by several entries (the distills reuse their base models' shapes).
@@ -53,6 +54,21 @@ _Q25 = {
     "32b": Shape(64, 5120, 27648, 40, 8, 152064),
     "72b": Shape(80, 8192, 29568, 64, 8, 152064),
 }
+
+
+def _qwen2_vit(out_hidden: int) -> dict:
+    """Qwen2-VL's vision_config (the same tower in 2B/7B/72B; `hidden_size` is the merger's output)."""
+    return {"depth": 32, "embed_dim": 1280, "mlp_ratio": 4, "num_heads": 16, "in_chans": 3, "hidden_size": out_hidden,
+            "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2}
+
+
+def _qwen25_vit(out_hidden: int) -> dict:
+    """Qwen2.5-VL's vision_config (SwiGLU MLP, RMSNorm, window attention)."""
+    return {"depth": 32, "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16, "in_chans": 3,
+            "out_hidden_size": out_hidden, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2,
+            "window_size": 112, "fullatt_block_indexes": [7, 15, 23, 31], "hidden_act": "silu"}
+
+
 _Q25_PARAMS = {"0.5b": 0.49, "1.5b": 1.54, "3b": 3.09, "7b": 7.62, "14b": 14.7, "32b": 32.8, "72b": 72.7}
 _Q25_LICENSE = {"3b": "qwen-research", "72b": "qwen"}
 _Q3 = {  # name: (shape, params_b)
@@ -159,15 +175,17 @@ MODELS: tuple[ModelEntry, ...] = (
                "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", 8.03, "llama", 131072, "mit", "reasoning", _L8),
     ModelEntry("deepseek-r1-distill-llama-70b", "deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
                "deepseek-ai/DeepSeek-R1-Distill-Llama-70B", 70.6, "llama", 131072, "mit", "reasoning", _L70),
-    # Qwen2-VL (params include the ~0.67B vision tower; the planner's shape is the language decoder)
+    # Qwen2-VL / Qwen2.5-VL: the decoder's shape plus the vision tower's (~0.67B), as their config.json state them
     ModelEntry("qwen2-vl-2b-instruct", "Qwen/Qwen2-VL-2B-Instruct", "Qwen/Qwen2-VL-2B-Instruct", 2.21, "qwen2_vl",
-               32768, "apache-2.0", "vision", Shape(28, 1536, 8960, 12, 2, 151936, tied=True)),
+               32768, "apache-2.0", "vision", Shape(28, 1536, 8960, 12, 2, 151936, tied=True), _qwen2_vit(1536)),
     ModelEntry("qwen2-vl-7b-instruct", "Qwen/Qwen2-VL-7B-Instruct", "Qwen/Qwen2-VL-7B-Instruct", 8.29, "qwen2_vl",
-               32768, "apache-2.0", "vision", _Q25["7b"]),
+               32768, "apache-2.0", "vision", _Q25["7b"], _qwen2_vit(3584)),
     ModelEntry("qwen2-vl-72b-instruct", "Qwen/Qwen2-VL-72B-Instruct", "Qwen/Qwen2-VL-72B-Instruct", 73.4, "qwen2_vl",
-               32768, "qwen", "vision", _Q25["72b"]),
+               32768, "qwen", "vision", _Q25["72b"], _qwen2_vit(8192)),
+    ModelEntry("qwen2.5-vl-3b-instruct", "Qwen/Qwen2.5-VL-3B-Instruct", "Qwen/Qwen2.5-VL-3B-Instruct", 3.75,
+               "qwen2_5_vl", 128000, "qwen-research", "vision", _Q25["3b"], _qwen25_vit(2048)),
     ModelEntry("qwen2.5-vl-7b-instruct", "Qwen/Qwen2.5-VL-7B-Instruct", "Qwen/Qwen2.5-VL-7B-Instruct", 8.29,
-               "qwen2_5_vl", 128000, "apache-2.0", "vision", _Q25["7b"]),
+               "qwen2_5_vl", 128000, "apache-2.0", "vision", _Q25["7b"], _qwen25_vit(3584)),
 )
 
 
@@ -199,6 +217,8 @@ def config_for(entry: ModelEntry) -> dict | None:
             cfg["moe_intermediate_size"] = s.moe_intermediate
     if entry.arch in ("qwen2_vl", "qwen2_5_vl"):
         cfg["model_type"] = "qwen2"   # the planner counts the language decoder; same shape keys
+    if entry.vision:
+        cfg["vision_config"] = dict(entry.vision)  # hardware.memory_vl counts the tower and the images
     return cfg
 
 

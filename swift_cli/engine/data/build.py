@@ -42,9 +42,13 @@ class Prepared:
 
 def normalise(rows: list[Row], task: str, system: str | None) -> tuple[list[Item], list[str]]:
     """Rows -> Items; problems as `file:line: reason`, one per bad row."""
+    from swift_cli.engine.vl.rows import has_images
+
     items, problems = [], []
     for row in rows:
         try:
+            if has_images(row.data):  # image rows reach here only for text-only models (engine/vl reads them)
+                raise RowError("has images, but the model is text-only (use a vision-language model)")
             if task == "pt":
                 items.append(Item(row.where, text=to_text(row.data)))
             elif task in PAIRED_TASKS:
@@ -122,16 +126,22 @@ def shuffle_and_split(items: list, val_items: list, data, seed: int) -> tuple[li
     return items, val_items
 
 
-def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf: bool) -> Prepared:
-    """The whole data path for a training command; raises UsageError on any bad or empty input."""
-    items, problems = collect(data.dataset, task, model_name=data.model_name, model_author=data.model_author,
-                              seed=seed, system=system, use_hf=use_hf)
-    val_items, val_problems = collect(data.val_dataset, task, model_name=data.model_name,
-                                      model_author=data.model_author, seed=seed, system=system, use_hf=use_hf)
+def gather(data, seed: int, read) -> tuple[list, list]:
+    """--dataset and --val_dataset through `read(specs) -> (items, problems)`: every bad row reported (UsageError),
+    then shuffled and split. Shared by text rows and image-text rows (engine/vl/data.py)."""
+    items, problems = read(data.dataset)
+    val_items, val_problems = read(data.val_dataset)
     raise_problems(problems + val_problems, "--dataset")
     if not items:
         raise UsageError("--dataset: no usable rows")
-    items, val_items = shuffle_and_split(items, val_items, data, seed)
+    return shuffle_and_split(items, val_items, data, seed)
+
+
+def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf: bool) -> Prepared:
+    """The whole data path for a training command; raises UsageError on any bad or empty input."""
+    items, val_items = gather(data, seed, lambda specs: collect(
+        specs, task, model_name=data.model_name, model_author=data.model_author, seed=seed, system=system,
+        use_hf=use_hf))
     train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy)
     val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy)
     if not train:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from swift_cli.engine.export import flow, source
 from swift_cli.engine.export.verify import TorchRunner
+from swift_cli.engine.vl.processor import copy_processor_files, model_class
 
 MERGE_TOL = {"float32": 1e-3, "float16": 5e-2, "bfloat16": 2.5e-1}
 
@@ -33,6 +34,7 @@ def run_merge(src: source.Source, target: Path, out, export, opts: flow.VerifyOp
         merged.to(getattr(torch, save_dtype)).save_pretrained(tmp, max_shard_size=export.max_shard_size,
                                                                 safe_serialization=export.safe_serialization)
         tokenizer.save_pretrained(tmp)
+        copy_processor_files(src.model_dir, tmp)  # image-text models: the image processor travels with it
         for folder in (Path(ckpt), Path(ckpt).parent):  # provenance: the run that made the adapter
             if (folder / "args.json").is_file():
                 shutil.copy(folder / "args.json", tmp / "args.json")
@@ -41,10 +43,10 @@ def run_merge(src: source.Source, target: Path, out, export, opts: flow.VerifyOp
                 "base": str(src.model_dir), "source_params": n_params}
 
     def reload(tmp: Path):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(tmp)
-        m = AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32).eval()
+        m = model_class(tmp).from_pretrained(tmp, dtype=torch.float32).eval()
         return TorchRunner(m, eos, tok.pad_token_id), tok
 
     criteria = flow.Criteria(True, MERGE_TOL[save_dtype], 1.0 if save_dtype == "float32" else 0.9)

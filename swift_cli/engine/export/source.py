@@ -65,12 +65,14 @@ def load_tokenizer(src: Source):
 def load_model(src: Source, merge: bool = True, device: str = "cpu"):
     """The source in float32 on `device`; adapters applied (merged into the weights unless merge=False)."""
     import torch
-    from transformers import AutoModelForCausalLM
+
+    from swift_cli.engine.vl.processor import model_class
 
     if src.config.get("quantization_config"):
         raise UsageError(f"--model {src.model}: already quantized ({src.config['quantization_config'].get('quant_method')}); "
                          "export from the unquantized model")
-    model = AutoModelForCausalLM.from_pretrained(src.model_dir, dtype=torch.float32).to(device).eval()
+    # image-text models (vision_config) load as their own architecture, not as a causal LM
+    model = model_class(src.model_dir).from_pretrained(src.model_dir, dtype=torch.float32).to(device).eval()
     if not src.adapters:
         return model
     from peft import PeftModel

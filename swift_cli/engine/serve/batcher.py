@@ -56,7 +56,9 @@ class Job:
                  emit: Callable[[tuple], None], first_index: int = 0):
         self.prompt_ids, self.sampling, self.adapter = prompt_ids, sampling, adapter
         self.stream, self.emit = stream, emit
-        self.key = batch_key(sampling, adapter, next(self._ids))
+        unique = next(self._ids)
+        # a prompt with images (engine.vl.serve.VisionPrompt) runs alone: its pixels belong to it
+        self.key = ("vision", unique) if getattr(prompt_ids, "vision", None) else batch_key(sampling, adapter, unique)
         self.rows = [Row(self, first_index + i) for i in range(n)]
         self.cancelled = False
 
@@ -142,10 +144,13 @@ class Batcher:
         if s.seed is not None:
             torch.manual_seed(s.seed)
         device = self.chat.device
+        inputs = {"input_ids": torch.tensor(ids, device=device), "attention_mask": torch.tensor(mask, device=device)}
+        if self.chat.vl:
+            from swift_cli.engine.vl.serve import vision_inputs
+
+            inputs.update(vision_inputs(self.chat, jobs, inputs))
         with torch.no_grad(), self.chat._adapter_scope(jobs[0].adapter):
-            self.chat.model.generate(input_ids=torch.tensor(ids, device=device),
-                                     attention_mask=torch.tensor(mask, device=device),
-                                     stopping_criteria=StoppingCriteriaList([RowsDone()]),
+            self.chat.model.generate(**inputs, stopping_criteria=StoppingCriteriaList([RowsDone()]),
                                      **self.chat._kwargs(params))
         self.batches += 1
         self.rows_run += len(rows)

@@ -99,8 +99,9 @@ def decoding(body: dict, defaults, max_n: int) -> Decoding:
     return Decoding(sampling, n, stream, include_usage, max_tokens is not None)
 
 
-def messages_of(body: dict) -> list[dict]:
-    """The conversation, content parts joined to text; roles checked."""
+def messages_of(body: dict, images: bool = False) -> list[dict]:
+    """The conversation, content parts joined to text (with `images`, a vision-language model's image_url parts
+    are kept as parts); roles checked."""
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
         raise bad("messages", "messages must be a non-empty list of {role, content} objects")
@@ -109,11 +110,16 @@ def messages_of(body: dict) -> list[dict]:
         if not isinstance(m, dict) or m.get("role") not in ROLES:
             raise bad(f"messages[{i}]", f"messages[{i}] needs a role among {', '.join(sorted(ROLES))}")
         content = m.get("content")
+        if images and isinstance(content, list) and any(isinstance(p, dict) and p.get("type") in ("image_url", "image")
+                                                        for p in content):
+            out.append({"role": m["role"], "content": content})  # checked by engine.vl.generate.vl_inputs
+            continue
         if isinstance(content, list):
             parts = []
             for part in content:
                 if not (isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)):
-                    raise bad(f"messages[{i}].content", "only text content parts are supported")
+                    raise bad(f"messages[{i}].content", "only text content parts are supported" +
+                              ("" if images else " (image_url needs a vision-language model)"))
                 parts.append(part["text"])
             content = "".join(parts)
         if content is None and m["role"] == "assistant":

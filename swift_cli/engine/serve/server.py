@@ -67,7 +67,11 @@ class Engine:
     def chat_prompt(self, body: dict) -> list[int]:
         from swift_cli.engine.data.encode import prompt_ids
 
-        messages = messages_of(body)
+        messages = messages_of(body, images=bool(self.chat.vl))
+        if self.chat.vl:  # image_url parts (URL or base64): token ids carrying their pixels (engine.vl.serve)
+            from swift_cli.engine.vl.serve import vision_prompt
+
+            return vision_prompt(self.chat, messages)
         try:
             return prompt_ids(self.chat.tokenizer, self.chat.with_system(messages))
         except Exception as exc:  # noqa: BLE001 - a template that refuses these messages is a bad request
