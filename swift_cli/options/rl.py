@@ -104,3 +104,15 @@ def validate(cfg) -> list[str]:
     if rl.reward_model and kind in ("grpo", "ppo") and not Path(rl.reward_model).exists():
         problems.append(f"--reward_model {rl.reward_model}: no such folder (train one with --rlhf_type rm)")
     return problems
+
+
+@dataclass(frozen=True)
+class RmScoreArgs:
+    """What `swift rm-score` scores."""
+
+    model: str | None = opt(None, "Reward model: a `--rlhf_type rm` checkpoint (LoRA) or a full folder",
+                            aliases=("adapters", "reward_model"))
+    dataset: list[str] = opt([], "Preference files (the formats dpo reads): prints pair accuracy and mean margin")
+    query: str | None = opt(None, "Score one answer: the user's message")
+    response: str | None = opt(None, "Score one answer: the assistant's answer to --query")
+    use_cpu: bool = opt(False, "Score on CPU even when an accelerator is present")
