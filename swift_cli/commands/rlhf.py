@@ -39,6 +39,7 @@ def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = Non
     if fixed_type:
         argv = ["--rlhf_type", fixed_type, *argv]
     _, cfg = parse(RlhfConfig, argv, prog, SUMMARY)
+    cfg = rl.fill_defaults(cfg)
     fail_on(validate(cfg))
     from swift_cli.engine import launch
 

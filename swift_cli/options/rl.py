@@ -116,3 +116,20 @@ class RmScoreArgs:
     query: str | None = opt(None, "Score one answer: the user's message")
     response: str | None = opt(None, "Score one answer: the assistant's answer to --query")
     use_cpu: bool = opt(False, "Score on CPU even when an accelerator is present")
+
+
+def fill_defaults(cfg):
+    """GRPO counts completions per batch: when the batch options are left at their defaults (1 × 1), one prompt's
+    whole group (--num_generations completions) becomes the batch, as ms-swift's examples set it. A value the user
+    changed is kept (and validated)."""
+    import dataclasses
+    import sys
+
+    t = cfg.train
+    if cfg.rlhf.rlhf_type != "grpo" or (t.per_device_train_batch_size, t.gradient_accumulation_steps) != (1, 1):
+        return cfg
+    n = cfg.rl.num_generations
+    print(f"note: --per_device_train_batch_size {n} (one prompt's {n} completions per step; GRPO batches hold "
+          "whole groups)", file=sys.stderr)
+    return dataclasses.replace(cfg, train=dataclasses.replace(t, per_device_train_batch_size=n,
+                                                              per_device_eval_batch_size=max(n, t.per_device_eval_batch_size)))
