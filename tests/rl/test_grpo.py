@@ -15,8 +15,8 @@ def brevity(completions, solution, **kwargs):
     return [float(s in c) - len(c) / 200 for c, s in zip(completions, solution)]
 '''
 
-# Measured by this test (tiny model, warm SFT adapter, 2 prompts x 4 completions per step, lr 1e-3): the format
-# reward's mean over the first two logged steps ~0.5, over the last two ~1.0; held-out greedy format 0/16 -> 16/16.
+# Measured (bench/rl_grpo.py, same task, 40 steps, logged every 2): the format reward's mean 0.62 over the first
+# two records, 0.94 over the last two, KL at most 0.35; held-out greedy answers in the format 0/16 -> 16/16.
 STEPS = 24
 
 
@@ -27,17 +27,17 @@ def test_grpo_learns_the_format_with_a_plugin_reward(tiny_model, warm_adapter, f
     proc = swift("rlhf", "--rlhf_type", "grpo", "--adapters", warm_adapter, "--dataset", format_task["prompts"],
                  "--reward_funcs", "format", "brevity", "--reward_weights", "1.0", "0.2",
                  "--external_plugins", plugin, "--num_generations", "4", "--per_device_train_batch_size", "8",
-                 "--max_completion_length", "32", "--max_steps", str(STEPS), "--logging_steps", "2",
+                 "--max_completion_length", "32", "--max_steps", str(STEPS), "--logging_steps", "1",
                  "--learning_rate", "1e-3", "--gradient_checkpointing", "false", "--save_steps", str(STEPS),
                  "--use_vllm", "true", "--report_to", "none", "--output_dir", out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "--use_vllm needs a CUDA GPU" in proc.stderr  # one line, then transformers generates
     (run_dir,) = out.glob("v*")
     log = [r for r in runs.read_log(run_dir) if "rewards/format/mean" in r]
-    assert len(log) == STEPS // 2
-    first = sum(r["rewards/format/mean"] for r in log[:2]) / 2
-    last = sum(r["rewards/format/mean"] for r in log[-2:]) / 2
-    assert last >= first + 0.25 and last >= 0.8, (first, last)
+    assert len(log) == STEPS
+    first = sum(r["rewards/format/mean"] for r in log[:4]) / 4
+    last = sum(r["rewards/format/mean"] for r in log[-4:]) / 4
+    assert last >= first + 0.2 and last >= 0.8, [r["rewards/format/mean"] for r in log]
     assert all(r["kl"] < 2.0 for r in log), [r["kl"] for r in log]           # bounded by beta 0.04
     for key in ("rewards/brevity/mean", "rewards/brevity/std", "reward_std", "completions/mean_length",
                 "clip_ratio/region_mean", "time/generation_s", "step_time"):
