@@ -55,8 +55,8 @@ def grpo_peak(train_peak: int, weights_bytes: int, spec, inp: RolloutInputs) -> 
     t = grpo_terms(spec, inp)
     rollout = weights_bytes + t["rollout_kv_cache"] + t["rollout_logits"]
     peak = max(train_peak, rollout) + t["reference_weights"] + t["vllm_share"]
-    notes = [f"GRPO: {inp.generation_batch} completions sampled at once, {inp.prompt_tokens} prompt + "
-             f"{inp.completion_tokens} completion tokens each"]
+    notes = [(f"GRPO: {inp.generation_batch} completions sampled at once, {inp.prompt_tokens} prompt + "
+              f"{inp.completion_tokens} completion tokens each")]
     if t["reference_weights"]:
         notes.append("beta > 0 with full fine-tuning keeps a frozen reference copy of the weights")
     if t["vllm_share"]:

@@ -59,7 +59,7 @@ def sft_row(row, system: str | None) -> dict:
 def collect(cfg, convert) -> tuple[list[dict], list[dict]]:
     """(train, validation) rows through `convert(raw, system)`, every bad row reported by location."""
     d = cfg.data
-    kw = dict(model_name=d.model_name, model_author=d.model_author, use_hf=cfg.model.use_hf)
+    kw = {"model_name": d.model_name, "model_author": d.model_author, "use_hf": cfg.model.use_hf}
 
     def read(specs):
         rows, problems = [], []

@@ -46,13 +46,13 @@ def config_kwargs(cfg, use_vllm: bool) -> dict:
     """GRPOConfig arguments from the RL options (ms-swift names -> trl names)."""
     rl = cfg.rl
     weights = list(rl.reward_weights) or None
-    kw = dict(beta=beta_for(cfg.rlhf), num_generations=rl.num_generations,
-              max_completion_length=rl.max_completion_length, temperature=rl.temperature, top_p=rl.top_p,
-              top_k=rl.top_k, repetition_penalty=rl.repetition_penalty, epsilon=rl.epsilon,
-              epsilon_high=rl.epsilon_high, num_iterations=rl.num_iterations, scale_rewards=rl.scale_rewards,
-              loss_type=(cfg.rlhf.loss_type or ["grpo"])[0], reward_weights=weights,
-              log_completions=rl.log_completions, use_vllm=use_vllm, vllm_mode=rl.vllm_mode,
-              vllm_gpu_memory_utilization=rl.vllm_gpu_memory_utilization)
+    kw = {"beta": beta_for(cfg.rlhf), "num_generations": rl.num_generations,
+          "max_completion_length": rl.max_completion_length, "temperature": rl.temperature, "top_p": rl.top_p,
+          "top_k": rl.top_k, "repetition_penalty": rl.repetition_penalty, "epsilon": rl.epsilon,
+          "epsilon_high": rl.epsilon_high, "num_iterations": rl.num_iterations, "scale_rewards": rl.scale_rewards,
+          "loss_type": (cfg.rlhf.loss_type or ["grpo"])[0], "reward_weights": weights,
+          "log_completions": rl.log_completions, "use_vllm": use_vllm, "vllm_mode": rl.vllm_mode,
+          "vllm_gpu_memory_utilization": rl.vllm_gpu_memory_utilization}
     if use_vllm and rl.vllm_mode == "server":
         kw.update(vllm_server_host=rl.vllm_server_host, vllm_server_port=rl.vllm_server_port)
     return kw

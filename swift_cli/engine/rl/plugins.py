@@ -15,6 +15,7 @@ from pathlib import Path
 
 from swift_cli.engine.rl import rewards
 from swift_cli.errors import UsageError
+from swift_cli.options.rl import BUILTIN_REWARDS
 
 # trl hands reward functions these callbacks; user functions get plain data only.
 _TRAINER_ONLY = ("log_extra", "log_metric", "environments")
@@ -94,14 +95,14 @@ def resolve(names: list[str], rl, plugin_files: list[str]) -> list:
             plugins.setdefault(name, (fn, path))
     out = []
     for name in names:
-        if name in plugins and name not in rewards.BUILTIN_NAMES:
+        if name in plugins and name not in BUILTIN_REWARDS:
             fn, path = plugins[name]
             out.append(PluginReward(name, fn, path))
-        elif name in rewards.BUILTIN_NAMES:
+        elif name in BUILTIN_REWARDS:
             out.append(rewards.builtin(name, rl))
         else:
             where = f"in {', '.join(plugin_files)}" if plugin_files else "(no --external_plugins given)"
-            known = ", ".join([*rewards.BUILTIN_NAMES, *sorted(plugins)])
+            known = ", ".join([*BUILTIN_REWARDS, *sorted(plugins)])
             raise PluginError(f"--reward_funcs {name}: no such reward {where}; known: {known}")
     return out
 

@@ -10,9 +10,8 @@ from swift_cli.errors import UsageError
 
 
 def _seq_cls(model_dir: Path, dtype, device: str, pad_token_id):
-    from transformers import AutoModelForSequenceClassification
-
     import transformers
+    from transformers import AutoModelForSequenceClassification
 
     transformers.logging.set_verbosity_error()  # "score weights newly initialised" is the point here, not news
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=1, dtype=dtype)

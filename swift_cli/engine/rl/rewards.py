@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from swift_cli.options.rl import BUILTIN_REWARDS as BUILTIN_NAMES
-
 # ms-swift's `format` reward: the whole completion is <think>...</think> then <answer>...</answer>.
 _FORMAT = re.compile(r"^<think>.*?</think>\s*<answer>.*?</answer>(?![\s\S])", re.DOTALL)
 
