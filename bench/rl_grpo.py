@@ -53,11 +53,11 @@ def main() -> None:
           "false", "--save_steps", args.steps, "--report_to", "none", "--output_dir", work / "grpo")
     run = next((work / "grpo").glob("v*"))
     log = [r for r in runs.read_log(run) if "rewards/format/mean" in r]
-    first, last = mean([r["rewards/format/mean"] for r in log[:4]]), mean([r["rewards/format/mean"] for r in log[-4:]])
+    first, last = mean([r["rewards/format/mean"] for r in log[:2]]), mean([r["rewards/format/mean"] for r in log[-4:]])
     before = greedy_rewards(model, warm, task["held"])
     after = greedy_rewards(model, runs.last_checkpoint(run), task["held"])
     gen = sum(r["time/generation_s"] for r in log) / sum(r["step_time"] for r in log)
-    print(f"GRPO format reward: first 4 steps {first:.2f} -> last 4 steps {last:.2f} ({last - first:+.2f}); "
+    print(f"GRPO format reward: first 2 steps {first:.2f} -> last 4 steps {last:.2f} ({last - first:+.2f}); "
           f"KL max {max(r['kl'] for r in log):.3f}; generation {gen:.0%} of step time")
     print(f"GRPO held-out greedy format: {before['format']:.2f} -> {after['format']:.2f} "
           f"(e.g. {after['samples'][0]!r})")

@@ -1,5 +1,5 @@
 """The format task the RL tests and bench/rl_grpo.py share: sums answered either in <think>/<answer> tags or plainly
-(the SFT warm start sees both), GRPO prompts with a `solution` column, and unseen sums held out."""
+(the SFT warm start sees both, a third tagged), GRPO prompts with a `solution` column, and unseen sums held out."""
 from __future__ import annotations
 
 import json
@@ -25,7 +25,7 @@ def tagged(a: int, b: int) -> str:
 
 
 def write_format_task(out: Path) -> dict[str, Path]:
-    """sft.jsonl (half the answers tagged, half plain), prompts.jsonl (messages + solution) and held.jsonl (unseen
+    """sft.jsonl (a third of the answers tagged, the rest plain), prompts.jsonl (messages + solution) and held.jsonl (unseen
     sums for greedy evaluation)."""
     pairs = _rows()
     train, held = pairs[HELD_OUT:], pairs[:HELD_OUT]
@@ -33,7 +33,8 @@ def write_format_task(out: Path) -> dict[str, Path]:
     def prompt(a, b):
         return [{"role": "user", "content": f"What is {a} plus {b}?"}]
 
-    sft = [{"messages": prompt(a, b) + [{"role": "assistant", "content": tagged(a, b) if i % 2 == 0 else
+    # one answer in three tagged: the warm policy samples the format now and then, and answers plainly when greedy
+    sft = [{"messages": prompt(a, b) + [{"role": "assistant", "content": tagged(a, b) if i % 3 == 0 else
                                          f"The answer is {a + b}."}]} for i, (a, b) in enumerate(train)]
     return {"sft": _write(out / "sft.jsonl", sft),
             "prompts": _write(out / "prompts.jsonl", [{"messages": prompt(a, b), "solution": str(a + b)}

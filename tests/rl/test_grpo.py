@@ -35,9 +35,9 @@ def test_grpo_learns_the_format_with_a_plugin_reward(tiny_model, warm_adapter, f
     (run_dir,) = out.glob("v*")
     log = [r for r in runs.read_log(run_dir) if "rewards/format/mean" in r]
     assert len(log) == STEPS
-    first = sum(r["rewards/format/mean"] for r in log[:4]) / 4
+    first = sum(r["rewards/format/mean"] for r in log[:2]) / 2
     last = sum(r["rewards/format/mean"] for r in log[-4:]) / 4
-    assert last >= first + 0.2 and last >= 0.8, [r["rewards/format/mean"] for r in log]
+    assert last >= first + 0.3 and last >= 0.8, [r["rewards/format/mean"] for r in log]
     assert all(r["kl"] < 2.0 for r in log), [r["kl"] for r in log]           # bounded by beta 0.04
     for key in ("rewards/brevity/mean", "rewards/brevity/std", "reward_std", "completions/mean_length",
                 "clip_ratio/region_mean", "time/generation_s", "step_time"):
