@@ -77,3 +77,12 @@ def test_plugin_that_raises(tiny_model, format_task, tmp_path):
     assert proc.returncode == 2
     assert "reward function 'boom' raised KeyError" in lines[-1] and "bad_plugin.py" in lines[-1], lines[-1]
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_plugin_that_raises_during_training_leaves_no_run_folder(tiny_model, format_task, tmp_path):
+    source = ("def picky(completions, **kw):\n    if any(completions):\n        raise ValueError('cannot parse')\n"
+              "    return [0.0] * len(completions)\n")  # passes the empty-completion probe, fails on real rollouts
+    proc, lines, out = _bad_run(tiny_model, format_task, tmp_path, source, "picky")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "reward function 'picky' raised ValueError: cannot parse" in lines[-1], lines[-1]
+    assert "Traceback" not in proc.stderr and not list(out.glob("v*"))
