@@ -29,7 +29,7 @@ def test_grpo_learns_the_format_with_a_plugin_reward(tiny_model, warm_adapter, f
                  "--external_plugins", plugin, "--num_generations", "4", "--per_device_train_batch_size", "8",
                  "--max_completion_length", "32", "--max_steps", str(STEPS), "--logging_steps", "1",
                  "--learning_rate", "1e-3", "--gradient_checkpointing", "false", "--save_steps", str(STEPS),
-                 "--use_vllm", "true", "--report_to", "none", "--output_dir", out)
+                 "--use_vllm", "true", "--report_to", "none", "--output_dir", out, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "--use_vllm needs a CUDA GPU" in proc.stderr  # one line, then transformers generates
     (run_dir,) = out.glob("v*")
