@@ -39,7 +39,8 @@ def _untrained_accuracy(tiny_model, held) -> float:
     return reward_model.pair_accuracy(model, tok, "cpu", [i.pref for i in items])[0]
 
 
-# Measured by this test: held-out pair accuracy 0.42 (fresh head) -> 1.00 after 40 steps.
+# Measured with these settings (2026-12-02): held-out pair accuracy 0.33 (fresh head) -> 1.00 after 40 steps, mean
+# score margin -0.01 -> 6.40.
 def test_reward_model_learns_held_out_pairs(tiny_model, pref_split, tmp_path):
     train, held = pref_split
     out = tmp_path / "rm"
@@ -59,6 +60,8 @@ def test_reward_model_learns_held_out_pairs(tiny_model, pref_split, tmp_path):
     assert one.returncode == 0 and "score" in json.loads(one.stdout.strip().splitlines()[-1])
 
 
+# Measured with these settings: the generalised JSD 0.0085 (first record) -> 0.0031 (last); the teacher is another
+# random tiny model, so this shows the loss moving the right way, not a useful student.
 def test_gkd_distillation_loss_falls(tiny_model, format_task, tmp_path):
     from swift_cli.engine.tiny_model import build_tiny_model
 
