@@ -15,8 +15,9 @@ def brevity(completions, solution, **kwargs):
     return [float(s in c) - len(c) / 200 for c, s in zip(completions, solution)]
 '''
 
-# Measured (bench/rl_grpo.py, same task, 40 steps, logged every 2): the format reward's mean 0.62 over the first
-# two records, 0.94 over the last two, KL at most 0.35; held-out greedy answers in the format 0/16 -> 16/16.
+# Measured by this test (2026-12-02, load ~16 on 2 cores: 14 min with the warm start, ~2-3 min on idle cores): format
+# reward 0.50 over the first two steps -> 1.00 over the last four, KL at most 0.83; held-out greedy answers in the
+# format 0/16 -> 16/16 (the tiny model games it: '<think>1</think><answer></answer>'; its sums stay wrong).
 STEPS = 24
 
 
