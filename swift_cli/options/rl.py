@@ -63,8 +63,11 @@ def validate(cfg) -> list[str]:
     """The RL options' problems, one line each (pure apart from checking that files exist)."""
     kind, rl, t = cfg.rlhf.rlhf_type, cfg.rl, cfg.train
     problems: list[str] = []
-    if kind not in RL_TYPES:
-        return problems
+    if kind != "grpo":
+        if rl.reward_funcs or rl.external_plugins:
+            problems.append(f"--reward_funcs / --external_plugins apply to --rlhf_type grpo, not {kind}")
+        if kind not in RL_TYPES:
+            return problems
     if kind == "grpo":
         if not rl.reward_funcs and not rl.reward_model:
             problems.append("--rlhf_type grpo needs --reward_funcs (accuracy, format, cosine, repetition, "
@@ -80,6 +83,12 @@ def validate(cfg) -> list[str]:
             if batch % rl.num_generations:
                 problems.append(f"--per_device_train_batch_size × --gradient_accumulation_steps ({batch}) must be a "
                                 f"multiple of --num_generations ({rl.num_generations}): each batch holds whole groups")
+            has_eval = cfg.data.val_dataset or cfg.data.split_dataset_ratio > 0
+            if has_eval and t.per_device_eval_batch_size % rl.num_generations:
+                problems.append(f"--per_device_eval_batch_size ({t.per_device_eval_batch_size}) must be a multiple of "
+                                f"--num_generations ({rl.num_generations}) when there is a validation set")
+        if cfg.rlhf.beta is not None and cfg.rlhf.beta < 0:
+            problems.append(f"--beta (the KL coefficient) must be 0 or more, got {cfg.rlhf.beta}")
         if rl.max_completion_length < 1:
             problems.append(f"--max_completion_length must be at least 1, got {rl.max_completion_length}")
         if rl.temperature <= 0:
@@ -89,8 +98,6 @@ def validate(cfg) -> list[str]:
         for path in rl.external_plugins:
             if not Path(path).is_file():
                 problems.append(f"--external_plugins {path}: no such file")
-    elif rl.reward_funcs or rl.external_plugins:
-        problems.append(f"--reward_funcs / --external_plugins apply to --rlhf_type grpo, not {kind}")
     if kind == "ppo" and not rl.reward_model:
         problems.append("--rlhf_type ppo needs --reward_model (a `--rlhf_type rm` checkpoint)")
     if kind == "gkd":
@@ -131,5 +138,6 @@ def fill_defaults(cfg):
     n = cfg.rl.num_generations
     print(f"note: --per_device_train_batch_size {n} (one prompt's {n} completions per step; GRPO batches hold "
           "whole groups)", file=sys.stderr)
+    eval_batch = n if t.per_device_eval_batch_size == 1 else t.per_device_eval_batch_size  # a given value is kept
     return dataclasses.replace(cfg, train=dataclasses.replace(t, per_device_train_batch_size=n,
-                                                              per_device_eval_batch_size=max(n, t.per_device_eval_batch_size)))
+                                                              per_device_eval_batch_size=eval_batch))
