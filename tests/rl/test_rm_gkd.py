@@ -1,4 +1,5 @@
-"""`--rlhf_type rm` learns held-out preferences (pair accuracy before vs after, through `swift rm-score`);
+"""`--rlhf_type rm` learns held-out preferences (pair accuracy before vs after, through `swift rm-score`) and serves
+as a GRPO reward;
 `--rlhf_type gkd` moves the student toward its teacher (the logged distillation loss falls); ppo is refused with the
 reason (trl 1.16 ships no PPO trainer)."""
 from __future__ import annotations
@@ -58,6 +59,13 @@ def test_reward_model_learns_held_out_pairs(tiny_model, pref_split, tmp_path):
     assert after["accuracy"] >= 0.75 and after["accuracy"] >= before + 0.2, (before, after)
     one = swift("rm-score", "--model", ckpt, "--query", "Can you help me?", "--response", "I'd gladly help.")
     assert one.returncode == 0 and "score" in json.loads(one.stdout.strip().splitlines()[-1])
+    # the trained reward model as GRPO's reward (logged under its own name)
+    grpo = swift("rlhf", "--rlhf_type", "grpo", "--model", tiny_model, "--dataset", held, "--reward_model", ckpt,
+                 "--num_generations", "2", "--max_completion_length", "8", "--max_steps", "2", "--logging_steps", "1",
+                 "--report_to", "none", "--output_dir", tmp_path / "grpo_rm")
+    assert grpo.returncode == 0, grpo.stderr[-3000:]
+    (grpo_run,) = (tmp_path / "grpo_rm").glob("v*")
+    assert [r for r in runs.read_log(grpo_run) if "rewards/reward_model/mean" in r]
 
 
 # Measured with these settings: the generalised JSD 0.0085 (first record) -> 0.0031 (last); the teacher is another
