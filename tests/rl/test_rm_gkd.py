@@ -1,7 +1,6 @@
 """`--rlhf_type rm` learns held-out preferences (pair accuracy before vs after, through `swift rm-score`) and serves
-as a GRPO reward;
-`--rlhf_type gkd` moves the student toward its teacher (the logged distillation loss falls); ppo is refused with the
-reason (trl 1.16 ships no PPO trainer)."""
+as a GRPO reward; `--rlhf_type gkd` moves the student toward its teacher (the logged distillation loss falls); ppo is
+refused with the reason (trl 1.16 ships no PPO trainer)."""
 from __future__ import annotations
 
 import json
