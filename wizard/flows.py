@@ -138,7 +138,11 @@ def train_flow(ctx: Ctx, command: str) -> int:
             st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
         else:
             spec = questions.specs(cls)["rlhf_type"]
-            st["values"]["rlhf_type"] = ui.select(t("rlhf.ask"), [ui.Choice(c, c) for c in spec.choices])
+            # rm / ppo / gkd need a second model or a reward model: CLI only; GRPO runs on the built-in rewards
+            kinds = [c for c in spec.choices if c not in ("rm", "ppo", "gkd")]
+            st["values"]["rlhf_type"] = ui.select(t("rlhf.ask"), [ui.Choice(c, c) for c in kinds])
+            if st["values"]["rlhf_type"] == "grpo":
+                st["values"]["reward_funcs"] = questions.ask_option(questions.specs(cls)["reward_funcs"], ["format"])
             st["values"]["train_type"] = "lora"  # ms-swift's usual alignment setup; full stays a parameter edit
         return True
 

@@ -1,14 +1,15 @@
-"""`swift rlhf --rlhf_type dpo|orpo|kto|simpo|cpo` (and `swift dpo`): preference training via trl."""
+"""`swift rlhf --rlhf_type dpo|orpo|kto|simpo|cpo|grpo|rm|ppo|gkd` (and `swift dpo`): alignment via trl."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.commands.sft import validate as validate_sft
+from swift_cli.options import rl
 from swift_cli.options.groups import DataArgs, ModelArgs, RlhfArgs, TrainArgs, TunerArgs
 
-SUMMARY = ("Preference training (DPO, ORPO, CPO, SimPO, KTO) from an SFT adapter (--adapters) or LoRA/full "
-           "from scratch; every sft flag applies.")
+SUMMARY = ("Preference training (DPO, ORPO, CPO, SimPO, KTO), reward models (rm) and online RL (GRPO with reward "
+           "functions, GKD) from an SFT adapter (--adapters) or LoRA/full from scratch; every sft flag applies.")
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,14 @@ class RlhfConfig:
     data: DataArgs
     tuner: TunerArgs
     train: TrainArgs
+    rl: rl.RlArgs
 
 
 def validate(cfg) -> list[str]:
     """sft's checks plus the alignment-specific ones."""
     problems = validate_sft(cfg)
-    if cfg.rlhf.beta <= 0:
+    problems += rl.validate(cfg)
+    if cfg.rlhf.beta is not None and cfg.rlhf.beta <= 0 and cfg.rlhf.rlhf_type not in rl.RL_TYPES:
         problems.append(f"--beta must be positive, got {cfg.rlhf.beta}")
     if cfg.rlhf.rpo_alpha is not None and cfg.rlhf.rlhf_type != "dpo":
         problems.append("--rpo_alpha applies to --rlhf_type dpo only")
@@ -36,6 +39,7 @@ def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = Non
     if fixed_type:
         argv = ["--rlhf_type", fixed_type, *argv]
     _, cfg = parse(RlhfConfig, argv, prog, SUMMARY)
+    cfg = rl.fill_defaults(cfg)
     fail_on(validate(cfg))
     from swift_cli.engine import launch
 
@@ -44,6 +48,10 @@ def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = Non
     launch.init_worker()
     from swift_cli.engine import pipeline
 
+    if cfg.rlhf.rlhf_type in rl.RL_TYPES:
+        from swift_cli.engine.rl import run
+
+        return run.main(cfg)
     if cfg.train.dry_run:
         pipeline.show_plan(cfg, "dpo")
         return 0

@@ -6,6 +6,7 @@ LoRA from scratch: the reference is the base with adapters disabled. Full: `--re
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -33,7 +34,10 @@ def _trl_classes(kind: str):
 
 def algorithm_kwargs(r) -> dict:
     """trl config arguments for the chosen algorithm from the rlhf options."""
+    from swift_cli.options.rl import beta_for
+
     kind = r.rlhf_type
+    r = dataclasses.replace(r, beta=beta_for(r))
     if kind == "dpo":
         losses = list(r.loss_type) or ["sigmoid"]
         kw = dict(beta=r.beta, loss_type=losses, label_smoothing=r.label_smoothing)

@@ -106,6 +106,7 @@ class Monitor:
         self._nvml = _Nvml() if device == "cuda" else None
         self.snapshot: dict[str, Any] = {}
         self.throughput: dict[str, Any] = {}            # tokens/s and ETA, fed by the training callback
+        self.phase: str | None = None                   # e.g. GRPO's "generation 60% / training 40%"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._live = None
@@ -223,6 +224,8 @@ class Monitor:
             parts.append(f"{t['tokens_per_sec']:.0f} tok/s")
         if t.get("eta_sec") is not None:
             parts.append(f"ETA {_clock(t['eta_sec'])}")
+        if self.phase:
+            parts.append(self.phase)
         pred = self.predicted_compare_bytes()
         parts.append(f"peak {_gib(self.measured_peak_bytes())}" + (f" (predicted {_gib(pred)})" if pred else ""))
         return "  │  ".join(parts)

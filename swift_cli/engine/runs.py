@@ -71,8 +71,11 @@ def plot_curves(run_dir: Path) -> list[Path]:
 
     records = read_log(run_dir)
     written = []
+    # GRPO logs rewards/<function>/mean and their sum as `reward`; DPO logs chosen/rejected rewards
+    per_function = sorted({k for r in records for k in r if k.startswith("rewards/") and k.endswith("/mean")})
     groups = {"loss.png": ("loss", "eval_loss"),
-              "rewards.png": ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")}
+              "rewards.png": ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
+                              "reward", *per_function)}
     for filename, keys in groups.items():
         series = {k: [(r["step"], r[k]) for r in records if k in r and "step" in r] for k in keys}
         series = {k: v for k, v in series.items() if v}

@@ -153,8 +153,10 @@ class BackendArgs:
 class RlhfArgs:
     """Preference optimisation (trl's DPO, ORPO, CPO/SimPO, KTO trainers)."""
 
-    rlhf_type: str = opt("dpo", "Algorithm", choices=("dpo", "orpo", "kto", "simpo", "cpo"), zh="对齐算法")
-    beta: float = opt(0.1, "Strength of the preference term (KL penalty for DPO/KTO)")
+    rlhf_type: str = opt("dpo", "Algorithm", choices=("dpo", "orpo", "kto", "simpo", "cpo", "grpo", "rm", "ppo", "gkd"),
+                         zh="对齐算法")
+    beta: float | None = opt(None, "Strength of the preference term / KL penalty (default 0.1; grpo 0.04; gkd 0.5, "
+                             "its JSD interpolation)")
     loss_type: list[str] = opt([], "trl loss type(s): DPO sigmoid, ipo, hinge, robust, bco_pair, sppo_hard, "
                                "aot, apo_zero, ...; CPO sigmoid, hinge, ipo, simpo; KTO kto, apo_zero_unpaired")
     rpo_alpha: float | None = opt(None, "Add the chosen answers' NLL with this weight (RPO)")

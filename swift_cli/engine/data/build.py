@@ -12,7 +12,7 @@ from swift_cli.engine.data.sources import load_rows
 from swift_cli.errors import RowsTooLong, UsageError
 
 MAX_LISTED = 10
-PAIRED_TASKS = ("dpo", "orpo", "cpo", "simpo")
+PAIRED_TASKS = ("dpo", "orpo", "cpo", "simpo", "rm")  # rm: reward models read the same pairs
 
 
 @dataclass

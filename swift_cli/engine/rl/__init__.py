@@ -1,0 +1,1 @@
+"""Online RL through trl: GRPO (reward functions / a reward model), reward-model training, GKD."""

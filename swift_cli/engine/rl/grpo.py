@@ -1,0 +1,84 @@
+"""GRPO through trl's GRPOTrainer: rewards by name (built-ins, plugins, a reward model), sampling as ms-swift
+names it, vLLM on CUDA when asked. The only addition to trl's trainer is a timer around generation, so the logs and
+the live monitor can show generation against training time."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from swift_cli.engine import train
+from swift_cli.options.rl import beta_for
+
+
+def _timed(trainer_cls):
+    class TimedGRPOTrainer(trainer_cls):
+        """trl's GRPOTrainer, with each rollout's wall time logged as time/generation_s (step_time is trl's)."""
+
+        def _generate(self, prompts):
+            start = time.perf_counter()
+            out = super()._generate(prompts)
+            mode = "train" if self.model.training else "eval"
+            self._metrics[mode]["time/generation_s"].append(time.perf_counter() - start)
+            return out
+
+    return TimedGRPOTrainer
+
+
+def vllm_usable(rl, device: str) -> bool:
+    """--use_vllm only where vLLM can run (CUDA with vllm installed); otherwise one line and transformers."""
+    if not rl.use_vllm:
+        return False
+    if device != "cuda":
+        print(f"note: --use_vllm needs a CUDA GPU (this machine: {device}); rollouts are generated with transformers",
+              file=sys.stderr)
+        return False
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        print("note: --use_vllm: vllm is not installed (pip install 'yichui[vllm]'); rollouts are generated with "
+              "transformers", file=sys.stderr)
+        return False
+    return True
+
+
+def config_kwargs(cfg, use_vllm: bool) -> dict:
+    """GRPOConfig arguments from the RL options (ms-swift names -> trl names)."""
+    rl = cfg.rl
+    weights = list(rl.reward_weights) or None
+    kw = {"beta": beta_for(cfg.rlhf), "num_generations": rl.num_generations,
+          "max_completion_length": rl.max_completion_length, "temperature": rl.temperature, "top_p": rl.top_p,
+          "top_k": rl.top_k, "repetition_penalty": rl.repetition_penalty, "epsilon": rl.epsilon,
+          "epsilon_high": rl.epsilon_high, "num_iterations": rl.num_iterations, "scale_rewards": rl.scale_rewards,
+          "loss_type": (cfg.rlhf.loss_type or ["grpo"])[0], "reward_weights": weights,
+          "log_completions": rl.log_completions, "use_vllm": use_vllm, "vllm_mode": rl.vllm_mode,
+          "vllm_gpu_memory_utilization": rl.vllm_gpu_memory_utilization}
+    if use_vllm and rl.vllm_mode == "server":
+        kw.update(vllm_server_host=rl.vllm_server_host, vllm_server_port=rl.vllm_server_port)
+    return kw
+
+
+def build_trainer(cfg, loaded: train.Loaded, rows, val_rows, run_dir: Path, reward_funcs: list):
+    """GRPOTrainer over {prompt, **columns} rows with the resolved reward callables (and --reward_model last)."""
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    train.prepare_device(loaded.device)
+    model, peft_config = train.policy_model(cfg, loaded)
+    funcs, processing = list(reward_funcs), [None] * len(reward_funcs)
+    if cfg.rl.reward_model:
+        from swift_cli.engine.rl import reward_model
+
+        rm, rm_tokenizer, _ = reward_model.load(cfg.rl.reward_model, cfg.train.use_cpu)
+        rm.config._name_or_path = "reward_model"  # trl logs model rewards under this name
+        funcs.append(rm)
+        processing.append(rm_tokenizer)
+    use_vllm = vllm_usable(cfg.rl, loaded.device)
+    args = GRPOConfig(**train.trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(val_rows)),
+                      **config_kwargs(cfg, use_vllm))
+    trainer_cls = _timed(GRPOTrainer)
+    return trainer_cls(model=model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(rows),
+                       eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
+                       processing_class=loaded.tokenizer, reward_processing_classes=processing,
+                       peft_config=peft_config)
+
