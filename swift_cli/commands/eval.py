@@ -45,6 +45,6 @@ def problems(cfg: EvalConfig) -> list[str]:
 def main(argv: list[str], prog: str = "swift eval") -> int:
     _, cfg = parse(EvalConfig, argv, prog, SUMMARY)
     fail_on(problems(cfg))
-    from swift_cli.engine.eval import run
+    from swift_cli.engine.eval.session import run
 
     return run(cfg)

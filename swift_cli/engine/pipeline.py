@@ -114,16 +114,20 @@ def _train_run(cfg, task: str) -> Result:
     from swift_cli.engine.vl.processor import is_vl_model
 
     if is_vl_model(loaded.model_dir):  # image-text models take the VL data path and trainer (engine/vl/)
-        from swift_cli.engine.vl.pipeline import train_vl
+        from swift_cli.engine.vl.pipeline import prepare as prepare_vl
 
-        return train_vl(cfg, task, loaded, monitor, deadline, start)
-    data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
-                   use_hf=cfg.model.use_hf)
+        data, build_trainer = prepare_vl(cfg, task, loaded)
+    else:
+        data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
+                       use_hf=cfg.model.use_hf)
+
+        def build_trainer(run_dir):
+            return train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
     for note in data.notes:
         print(f"note: {note}")
     monitor.expect(refine(plan, cfg, task, data.length_stats()))
     run_dir = _start_run(cfg, task, loaded, data.length_stats())
-    trainer = train.build_sft_trainer(cfg, loaded, data, run_dir, task=task)
+    trainer = build_trainer(run_dir)
     if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):  # score checkpoints as they are saved
         from swift_cli.engine.eval.callback import EvalScopeCallback
 

@@ -182,8 +182,3 @@ def refine(plan, cfg, task: str, data_stats: dict | None):
         return plan
     plan.__dict__.update(better.__dict__)
     return plan
-
-
-def check_fit(cfg, task: str, data_stats: dict | None):
-    """The pre-run check in one call (plan, then refine with the data); kept for callers of the old name."""
-    return refine(run_plan(cfg, task), cfg, task, data_stats)

@@ -1,15 +1,15 @@
-"""`swift sft` on a vision-language model: the text pipeline's steps (monitor, run folder, args.json, trainer.run)
-with the image-text data path and the VL trainer in place of the text ones."""
+"""`swift sft` on a vision-language model: the image-text data path and the VL trainer, which the text pipeline
+(engine/pipeline.py) takes in place of its own when the model is a VL one; every other step stays the text one's."""
 from __future__ import annotations
 
-import time
+from typing import Callable
 
 from swift_cli.errors import UsageError
 
 
-def train_vl(cfg, task: str, loaded, monitor, deadline, start: float):
-    from swift_cli.engine import pipeline, train
-    from swift_cli.engine.planning import check_fit
+def prepare(cfg, task: str, loaded) -> tuple[object, Callable]:
+    """The image-text rows (every bad row reported) and the factory of their trainer (run_dir → trainer); the
+    loaded tokenizer becomes the processor's."""
     from swift_cli.engine.vl.data import prepare_vl
     from swift_cli.engine.vl.processor import VLProcessor
     from swift_cli.engine.vl.train import build_vl_trainer
@@ -21,12 +21,4 @@ def train_vl(cfg, task: str, loaded, monitor, deadline, start: float):
     proc = VLProcessor(loaded.model_dir, cfg.model.template, cfg.vision.max_pixels)
     loaded.tokenizer = proc.tokenizer
     data = prepare_vl(cfg.data, proc, seed=cfg.train.seed, system=cfg.model.system, use_hf=cfg.model.use_hf)
-    for note in data.notes:
-        print(f"note: {note}")
-    stats = data.length_stats()
-    monitor.expect(check_fit(cfg, task, stats))
-    run_dir = pipeline._start_run(cfg, task, loaded, stats)
-    trainer = build_vl_trainer(cfg, loaded, proc, data, run_dir)
-    ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
-                     **pipeline._cockpit_run(cfg, task, monitor, deadline))
-    return pipeline.Result(run_dir, ckpt, time.perf_counter() - start)
+    return data, lambda run_dir: build_vl_trainer(cfg, loaded, proc, data, run_dir)
