@@ -16,6 +16,8 @@ if os.environ.get("YICHUI_DEBUG", "") in ("", "0", "false"):
     # transformers reads this at import (its "Loading weights" bar); our rich bars replace it.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Engines' plain tqdm bars (e.g. transformers' "Converting and de-quantizing GGUF tensors"); ours are rich.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     for name in ("bitsandbytes", "modelscope", "datasets", "accelerate", "peft", "trl", "torch.distributed"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)

@@ -111,7 +111,6 @@ def _write_folder(src: Path, pkg: Packaged, tmp: Path, key: str, hub_ids: tuple[
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
 
-    _quiet_gguf_bar()
     tok = _tokenizer(src)
     gguf_model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name, dtype=torch.float32)
     config = gguf_model.config.to_dict()
@@ -138,18 +137,6 @@ def _write_folder(src: Path, pkg: Packaged, tmp: Path, key: str, hub_ids: tuple[
                       "float32: close to, not identical with, the hub's weights)",
             "gguf": str(src)}
     (tmp / MARKER).write_text(json.dumps(info, indent=2) + "\n")
-
-
-def _quiet_gguf_bar() -> None:
-    """transformers draws a plain tqdm bar while dequantising; our one status line replaces it."""
-    if os.environ.get("YICHUI_DEBUG", "") not in ("", "0", "false"):
-        return
-    import functools
-
-    from transformers import modeling_gguf_pytorch_utils as gguf_utils
-
-    if not isinstance(gguf_utils.tqdm, functools.partial):
-        gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
 def _tokenizer(src: Path):

@@ -22,7 +22,7 @@ def exported(real_adapter, tmp_path_factory):
     """{gguf_type: folder}: f16 with an Ollama Modelfile, and q8_0, from the adapter (merged on the way)."""
     out = {}
     for gguf_type, extra in (("f16", ["--to_ollama", "true"]), ("q8_0", ["--to", "gguf"])):
-        folder = tmp_path_factory.mktemp(f"gguf_{gguf_type}")
+        folder = tmp_path_factory.mktemp("gguf") / gguf_type   # export writes a new folder
         proc = swift("export", "--adapters", real_adapter, *extra, "--gguf_type", gguf_type, "--output_dir", folder,
                      "--verify_prompts", "2")
         assert proc.returncode == 0, proc.stderr[-3000:]
