@@ -81,3 +81,20 @@ def test_every_broken_row_is_named(tiny_vl_model, tmp_path, http_images, monkeyp
         assert f"{data}:{good}:" not in out, out
     assert f"{data}: 4 good rows, 7 bad" in out
     assert "Traceback" not in proc.stderr and proc.stderr.strip().splitlines()[-1] == "error: 7 bad row(s) in 1 file(s)"
+
+
+def test_sft_refuses_bad_image_rows_before_training(tiny_vl_model, tmp_path):
+    """The pre-run check: bad image rows listed by line, exit 2, no run folder; all parts frozen refused too."""
+    (tmp_path / "a.png").write_bytes(_png(56, 1))
+    rows = [{"messages": [{"role": "user", "content": "<image>Colour?"}, {"role": "assistant", "content": "red"}],
+             "images": ["a.png"]},
+            {"messages": [{"role": "user", "content": "Colour?"}, {"role": "assistant", "content": "red"}],
+             "images": ["a.png"]}]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    proc = swift("sft", "--model", tiny_vl_model, "--dataset", data, "--output_dir", out)
+    assert proc.returncode == 2 and f"{data}:2: 0 <image> tag(s) but 1 image(s)" in proc.stderr, proc.stderr
+    frozen = swift("sft", "--model", tiny_vl_model, "--dataset", data, "--freeze_llm", "true", "--output_dir", out)
+    assert frozen.returncode == 2 and "nothing left to train" in frozen.stderr
+    assert not out.exists()

@@ -18,7 +18,11 @@ def prepare(cfg, task: str, loaded) -> tuple[object, Callable]:
         raise UsageError(f"swift {task} on a vision-language model is not supported yet; use swift sft")
     if cfg.data.packing:
         raise UsageError("--packing true: image-text rows are not packed; drop --packing")
+    from swift_cli.engine.vl.train import trainable_parts
+
     proc = VLProcessor(loaded.model_dir, cfg.model.template, cfg.vision.max_pixels)
+    if not trainable_parts(proc.family, cfg.vision) and not cfg.model.adapters:
+        raise UsageError("--freeze_llm, --freeze_vit and --freeze_aligner are all true: nothing left to train")
     loaded.tokenizer = proc.tokenizer
     data = prepare_vl(cfg.data, proc, seed=cfg.train.seed, system=cfg.model.system, use_hf=cfg.model.use_hf)
     return data, lambda run_dir: build_vl_trainer(cfg, loaded, proc, data, run_dir)
