@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.vl.shapes import CHANCE, write_dataset  # noqa: E402 - after the sys.path insert
+from tests.vl.shapes import CHANCE, write_dataset  # noqa: E402 - after the sys.path line above
 
 
 def swift(*args, env=None) -> subprocess.CompletedProcess:
