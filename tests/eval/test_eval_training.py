@@ -24,7 +24,9 @@ def test_sft_scores_each_saved_checkpoint_into_logging_jsonl(tiny_model, tmp_pat
         assert model["yichui_mcq"]["n"] == 4 and record["evalscope/yichui_mcq"] == model["yichui_mcq"]["score"]
         assert f"{label} scored: yichui_mcq" in proc.stdout
     assert list((run / "runs" / "evalscope").glob("events.out.tfevents.*"))  # the same scores in TensorBoard
-    from swift_cli.engine.eval.results import training_scores  # what the wizard's report tabulates
+    from swift_cli.engine.eval.results import (
+        training_scores,  # what the wizard's report tabulates
+    )
 
     assert training_scores(run) == (["yichui_mcq"], [[r["step"], r["evalscope/yichui_mcq"]] for r in scored])
 
