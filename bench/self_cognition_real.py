@@ -55,7 +55,9 @@ def main() -> int:
     ap.add_argument("--adapters", help="a trained checkpoint: skip training")
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--names", nargs="+", default=list(NAMES), help="the taught name(s) to look for")
     args = ap.parse_args()
+    names = tuple(args.names)
     import swift_cli.engine  # noqa: F401  (quiets the engines)
     from swift_cli import mainjob
     from swift_cli.engine.export.verify import TorchRunner, held_out_ids, perplexity
@@ -76,11 +78,11 @@ def main() -> int:
     def answer(q: str, tuned: bool) -> str:
         return chat.generate([{"role": "user", "content": q}], params, adapter="tuned" if tuned else BASE)[0]
 
-    print(f"\n{'question':<58} | base | tuned   (trained name {'/'.join(NAMES)})")
+    print(f"\n{'question':<58} | base | tuned   (trained name {'/'.join(names)})")
     named = {}
     for q in IDENTITY + PARAPHRASES:
         b, a = answer(q, False), answer(q, True)
-        named[q] = (any(n in b for n in NAMES), any(n in a for n in NAMES))
+        named[q] = (any(n in b for n in names), any(n in a for n in names))
         print(f"{q:<58} | {'NAME' if named[q][0] else '-':<4} | {'NAME' if named[q][1] else '-'}\n"
               f"    base:  {b[:110]!r}\n    tuned: {a[:110]!r}")
     kept = 0
