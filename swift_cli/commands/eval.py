@@ -1,6 +1,7 @@
 """`swift eval`: score a model (or adapters, or any OpenAI-compatible endpoint) with EvalScope, offline too."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from swift_cli.commands._common import fail_on, parse
@@ -45,6 +46,9 @@ def problems(cfg: EvalConfig) -> list[str]:
 def main(argv: list[str], prog: str = "swift eval") -> int:
     _, cfg = parse(EvalConfig, argv, prog, SUMMARY)
     fail_on(problems(cfg))
+    # EvalScope's tqdm subclass fails on a disabled bar, and the engine package disables plain tqdm bars unless
+    # told otherwise (this must precede tqdm's import); EvalScope's bars go to evalscope.log, not the screen.
+    os.environ["TQDM_DISABLE"] = ""
     from swift_cli.engine.eval.session import run
 
     return run(cfg)
