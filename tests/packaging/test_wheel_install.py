@@ -59,7 +59,7 @@ def test_builtin_recipe_by_name_from_the_wheel(installed, tiny_model, tmp_path):
 
 
 def test_demo_from_the_wheel(installed, tmp_path):
-    proc = _run(installed, installed / "swift", "demo", "--workdir", tmp_path / "demo", "--max_steps", "5",
+    proc = _run(installed, installed / "swift", "demo", "--model", "tiny", "--workdir", tmp_path / "demo", "--max_steps", "5",
                 cwd=tmp_path)
     assert "4/4" in proc.stdout, (proc.stdout[-2000:], proc.stderr[-2000:])
     assert proc.returncode in (0, 1)          # 5 steps rarely teach the name; the recipe was found and trained
