@@ -65,10 +65,11 @@ def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
     return run_dir
 
 
-def _cockpit_start(cfg, task: str):
+def _cockpit_start(cfg, task: str, planner=None):
     """Before anything heavy: device rules checked, the run planned once (--strict refuses, --max_memory
     refuses), --max_runtime parsed; then the resource monitor, created after the heavy imports and before the
-    weights (its baseline is "an idle process with the same imports"). Returns (monitor, deadline, plan)."""
+    weights (its baseline is "an idle process with the same imports"). `planner(cfg)` replaces run_plan where a
+    trainer adds its own terms (GRPO's rollout). Returns (monitor, deadline, plan)."""
     from swift_cli.engine import advice
     from swift_cli.engine.monitor import Monitor
     from swift_cli.units import parse_duration
@@ -76,7 +77,7 @@ def _cockpit_start(cfg, task: str):
     deadline = time.monotonic() + parse_duration(cfg.train.max_runtime) if cfg.train.max_runtime else None
     device = models.pick_device(cfg.train.use_cpu)
     train.check_requirements(cfg, device)
-    plan = run_plan(cfg, task)
+    plan = planner(cfg) if planner else run_plan(cfg, task)
     if cfg.train.max_memory:
         advice.check_max_memory(cfg, task, "rlhf" if task == "dpo" else task, plan)
     import peft  # noqa: F401

@@ -71,14 +71,13 @@ def _rl_run(cfg) -> pipeline.Result:
 
     start = time.perf_counter()
     kind = cfg.rlhf.rlhf_type
-    monitor, deadline = pipeline._cockpit_start(cfg, "dpo")
+    monitor, deadline, _ = pipeline._cockpit_start(cfg, "dpo", planner=memory_plan.check)  # planned once
     runs.check_writable(pipeline.output_root(cfg))
     if kind == "grpo":  # rewards and plugins fail fast, before the weights load
         rows, val, funcs = _inputs(cfg)
     loaded = pipeline.load_base(cfg)
     if kind != "grpo":
         rows, val, funcs = _inputs(cfg, loaded.tokenizer)
-    monitor.expect(memory_plan.check(cfg))
     run_dir = pipeline._start_run(cfg, kind, loaded, {"rows": len(rows), "val_rows": len(val)})
     try:
         if kind == "grpo":
