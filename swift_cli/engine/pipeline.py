@@ -49,7 +49,7 @@ def show_plan(cfg, task: str) -> None:
     print_plan(with_model_from_adapters(cfg), task, free=False)
 
 
-def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
+def start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
     """Create (or, when resuming, reuse) the run folder and write args.json."""
     resume = cfg.train.resume_from_checkpoint
     from swift_cli.engine.launch import from_rank0, is_rank0  # several processes: rank 0 names the folder
@@ -65,7 +65,7 @@ def _start_run(cfg, task: str, loaded: train.Loaded, stats: dict) -> Path:
     return run_dir
 
 
-def _cockpit_start(cfg, task: str, planner=None):
+def cockpit_start(cfg, task: str, planner=None):
     """Before anything heavy: device rules checked, the run planned once (--strict refuses, --max_memory
     refuses), --max_runtime parsed; then the resource monitor, created after the heavy imports and before the
     weights (its baseline is "an idle process with the same imports"). `planner(cfg)` replaces run_plan where a
@@ -88,7 +88,7 @@ def _cockpit_start(cfg, task: str, planner=None):
     return monitor, deadline, plan
 
 
-def _cockpit_run(cfg, command: str, monitor, deadline) -> dict:
+def cockpit_run(cfg, command: str, monitor, deadline) -> dict:
     """train.run's monitor, --max_runtime deadline and hint makers for this command."""
     from swift_cli.engine import advice
 
@@ -109,7 +109,7 @@ def train_run(cfg, task: str) -> Result:
 
 def _train_run(cfg, task: str) -> Result:
     start = time.perf_counter()
-    monitor, deadline, plan = _cockpit_start(cfg, task)
+    monitor, deadline, plan = cockpit_start(cfg, task)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     from swift_cli.engine.vl.processor import is_vl_model
@@ -127,7 +127,7 @@ def _train_run(cfg, task: str) -> Result:
     for note in data.notes:
         print(f"note: {note}")
     monitor.expect(refine(plan, cfg, task, data.length_stats()))
-    run_dir = _start_run(cfg, task, loaded, data.length_stats())
+    run_dir = start_run(cfg, task, loaded, data.length_stats())
     trainer = build_trainer(run_dir)
     if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):  # score checkpoints as they are saved
         from swift_cli.engine.eval.callback import EvalScopeCallback
@@ -135,11 +135,11 @@ def _train_run(cfg, task: str) -> Result:
         trainer.add_callback(EvalScopeCallback(cfg.evalscope, run_dir, cfg.tuner.train_type == "full",
                                                loaded.model_dir))
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
-                     **_cockpit_run(cfg, task, monitor, deadline))
+                     **cockpit_run(cfg, task, monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)
 
 
-def _preference_items(cfg, tokenizer):
+def preference_items(cfg, tokenizer):
     """Preference rows (train, val), every bad row reported, prompts over --max_prompt_length dropped."""
     from swift_cli.engine.data.encode import prompt_ids
 
@@ -170,7 +170,7 @@ def _align_run(cfg) -> Result:
     from swift_cli.engine import align
 
     start = time.perf_counter()
-    monitor, deadline, _ = _cockpit_start(cfg, "dpo")
+    monitor, deadline, _ = cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     from swift_cli.engine.vl.processor import is_vl_model
@@ -178,11 +178,11 @@ def _align_run(cfg) -> Result:
     if is_vl_model(loaded.model_dir):
         raise UsageError(f"swift rlhf on a vision-language model ({loaded.model_dir.name}) is not supported yet; "
                          "swift sft trains it")
-    items, val = _preference_items(cfg, loaded.tokenizer)
+    items, val = preference_items(cfg, loaded.tokenizer)
     task = cfg.rlhf.rlhf_type
     stats = {"rows": len(items), "val_rows": len(val)}
-    run_dir = _start_run(cfg, task, loaded, stats)
+    run_dir = start_run(cfg, task, loaded, stats)
     trainer = align.build_trainer(cfg, loaded, items, val, run_dir)
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
-                     **_cockpit_run(cfg, "rlhf", monitor, deadline))
+                     **cockpit_run(cfg, "rlhf", monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)

@@ -62,7 +62,7 @@ def _inputs(cfg, tokenizer=None):
     if kind == "gkd":
         rows, val = data.collect(cfg, data.sft_row)
         return rows, val, []
-    items, val = pipeline._preference_items(cfg, tokenizer)
+    items, val = pipeline.preference_items(cfg, tokenizer)
     return items, val, []
 
 
@@ -71,14 +71,14 @@ def _rl_run(cfg) -> pipeline.Result:
 
     start = time.perf_counter()
     kind = cfg.rlhf.rlhf_type
-    monitor, deadline, _ = pipeline._cockpit_start(cfg, "dpo", planner=memory_plan.check)  # planned once
+    monitor, deadline, _ = pipeline.cockpit_start(cfg, "dpo", planner=memory_plan.check)  # planned once
     runs.check_writable(pipeline.output_root(cfg))
     if kind == "grpo":  # rewards and plugins fail fast, before the weights load
         rows, val, funcs = _inputs(cfg)
     loaded = pipeline.load_base(cfg)
     if kind != "grpo":
         rows, val, funcs = _inputs(cfg, loaded.tokenizer)
-    run_dir = pipeline._start_run(cfg, kind, loaded, {"rows": len(rows), "val_rows": len(val)})
+    run_dir = pipeline.start_run(cfg, kind, loaded, {"rows": len(rows), "val_rows": len(val)})
     try:
         if kind == "grpo":
             trainer = grpo.build_trainer(cfg, loaded, rows, val, run_dir, funcs)
@@ -88,7 +88,7 @@ def _rl_run(cfg) -> pipeline.Result:
         else:
             trainer = gkd.build_trainer(cfg, loaded, rows, val, run_dir)
         ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{kind} {loaded.model_dir.name}",
-                         **pipeline._cockpit_run(cfg, "rlhf", monitor, deadline))
+                         **pipeline.cockpit_run(cfg, "rlhf", monitor, deadline))
     except BaseException:
         # A run that failed before its first checkpoint (a plugin raising mid-rollout, a trainer refusing its
         # arguments) leaves no half-written folder behind; one with checkpoints is kept for --resume_from_checkpoint.
