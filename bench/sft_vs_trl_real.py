@@ -2,10 +2,12 @@
 
 Same model (SmolLM2-135M-Instruct, fp32 on CPU), same data (the built-in self-cognition rows with the names
 filled in, written once as a messages JSONL both read), same LoRA (r 8, alpha 32, dropout 0.05, all-linear),
-batch, max_length, steps, learning rate, gradient checkpointing (off), seed, threads. Each trainer runs in its
+batch, max_length, steps, learning rate, gradient checkpointing (off), fp32 (TRL's default bf16 autocast is turned
+off: swift trains fp32 on CPU), a checkpoint saved at the end, seed, threads. Each trainer runs in its
 own subprocess, alternated over --rounds so that load changes on a shared machine hit both alike; the figure
 is tokens/s inside trainer.train() (the Trainer's own train_runtime, non-pad input tokens), median of rounds.
-A third run, "swift + packing", shows what `--packing true` (padding-free batches) adds on top.
+Two more swift runs show what our defaults gain on top (checkpointing only when memory needs it, padding-free
+batches of the same rows when they are short) and what ms-swift's always-on gradient checkpointing costs.
 
 Run: nice -n 5 python bench/sft_vs_trl_real.py [--model DIR] [--steps 6] [--batch 4] [--rounds 2]
 """
@@ -45,7 +47,7 @@ def run_swift(args, data: Path, out: Path, extra: list[str]) -> dict:
            "--lora_dropout", str(LORA["lora_dropout"]), "--target_modules", "all-linear",
            "--learning_rate", str(LR), "--per_device_train_batch_size", str(args.batch),
            "--max_length", str(args.max_length), "--max_steps", str(args.steps), "--save_steps", "100000",
-           "--logging_steps", "1", "--gradient_checkpointing", "false", "--report_to", "none",
+           "--logging_steps", "1", "--report_to", "none",
            "--output_dir", str(out), *extra]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode:
@@ -83,8 +85,12 @@ def _trl_child(cfg: dict) -> None:
         peft_config=LoraConfig(**LORA, target_modules="all-linear", task_type="CAUSAL_LM"),
         args=SFTConfig(output_dir=cfg["out"], per_device_train_batch_size=cfg["batch"], max_length=cfg["max_length"],
                        max_steps=cfg["steps"], learning_rate=LR, lr_scheduler_type="linear", warmup_steps=0,
-                       weight_decay=0.1, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True,
-                       gradient_checkpointing=False, seed=42, disable_tqdm=True,
+                       weight_decay=0.1, logging_steps=1, report_to="none", use_cpu=True,
+                       # swift saves a checkpoint at the end of train() (counted in its train_runtime): so does this
+                       save_strategy="steps", save_steps=cfg["steps"],
+                       # TRL's SFTConfig defaults to bf16=True: CPU autocast to bf16, which swift does not do on CPU
+                       # (fast only on CPUs with native bf16; emulated it is several times slower)
+                       bf16=False, gradient_checkpointing=False, seed=42, disable_tqdm=True,
                        include_num_input_tokens_seen="non_padding"))
     metrics = trainer.train().metrics
     print(json.dumps({"runtime": metrics["train_runtime"], "tokens": trainer.state.num_input_tokens_seen}))
@@ -108,21 +114,29 @@ def main() -> int:
         args.model = str(mainjob.real_model_dir())
     work = Path(tempfile.mkdtemp(prefix="bench-sft-trl-"))
     n = write_data(work / "data.jsonl")
-    print(f"# {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {Path(args.model).name}; {n} rows; "
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    bf16 = "native bf16" if {"avx512_bf16", "amx_bf16"} & set(flags) else "no native bf16"
+    print(f"# {os.cpu_count()} CPUs ({bf16}), load {os.getloadavg()[0]:.1f}; {Path(args.model).name}; {n} rows; "
           f"batch {args.batch}, max_length {args.max_length}, {args.steps} steps, LoRA r8 all-linear, lr {LR}")
-    runs: dict[str, list[dict]] = {"swift sft": [], "trl SFTTrainer": [], "swift sft --packing true": []}
+    same = ["--gradient_checkpointing", "false", "--padding_free", "false"]
+    swift_rows = {"swift sft (identical)": same,
+                  # no --gradient_checkpointing / --padding_free: the plan turns checkpointing off where memory
+                  # allows and lays short batches end to end (padding-free)
+                  "swift sft (our defaults)": [],
+                  # ms-swift turns checkpointing on always
+                  "swift sft, gc on (ms-swift)": ["--gradient_checkpointing", "true", "--padding_free", "false"]}
+    runs: dict[str, list[dict]] = {"trl SFTTrainer": [], **{k: [] for k in swift_rows}}
     for i in range(args.rounds):
-        runs["swift sft"].append(run_swift(args, work / "data.jsonl", work / f"swift{i}", []))
         runs["trl SFTTrainer"].append(run_trl(args, work / "data.jsonl", work / f"trl{i}"))
-        runs["swift sft --packing true"].append(run_swift(args, work / "data.jsonl", work / f"pack{i}",
-                                                          ["--packing", "true"]))
+        for j, (name, extra) in enumerate(swift_rows.items()):
+            runs[name].append(run_swift(args, work / "data.jsonl", work / f"swift{j}-{i}", extra))
         print(f"round {i + 1}: " + "; ".join(f"{k} {v[-1]['tokens'] / v[-1]['runtime']:.1f} tok/s"
                                              for k, v in runs.items()), flush=True)
     tps = {k: statistics.median(r["tokens"] / r["runtime"] for r in v) for k, v in runs.items()}
     base = tps["trl SFTTrainer"]
-    print(f"\n{'trainer':<28}{'tokens/s':>10}{'vs trl':>8}   (median of {args.rounds} alternated rounds)")
+    print(f"\n{'trainer':<32}{'tokens/s':>10}{'vs trl':>8}   (median of {args.rounds} alternated rounds)")
     for k, v in tps.items():
-        print(f"{k:<28}{v:>10.1f}{v / base:>7.2f}x")
+        print(f"{k:<32}{v:>10.1f}{v / base:>7.2f}x")
     return 0
 
 

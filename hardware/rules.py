@@ -22,6 +22,9 @@ BOOL_FLAGS = {"gradient_checkpointing", "bnb_4bit_use_double_quant", "padding_fr
 INT_FLAGS = {"per_device_train_batch_size", "gradient_accumulation_steps", "max_length",
              "quant_bits", "lora_rank", "lora_alpha", "global_batch_size", "nproc_per_node",
              "max_new_tokens", "max_batch_size"}
+# --padding_free left unset is on when one flattened batch stays this short: without variable-length attention
+# kernels (CPU, MPS, plain sdpa) attention over the flattened row costs (batch x length)^2, not batch x length^2.
+PADDING_FREE_MAX_TOKENS = 4096
 # The ZeRO configs training builds (train.deepspeed_config); anything else is a DeepSpeed JSON file.
 DEEPSPEED = ("zero2", "zero2_offload", "zero3", "zero3_offload")
 
@@ -159,3 +162,9 @@ def training_refusals(kind: str, train_type: str, quant_bits: int | None, deepsp
         elif not deepspeed_trains(kind):
             out.append(f"--deepspeed {deepspeed} needs CUDA GPUs (this machine: {kind})")
     return out
+
+
+def padding_free_by_default(batch_size: int, max_length: int, packing: bool) -> bool:
+    """Whether an unset --padding_free is on: batches of several rows whose flattened row stays within
+    PADDING_FREE_MAX_TOKENS (packed rows have no padding to drop)."""
+    return not packing and batch_size > 1 and batch_size * max_length <= PADDING_FREE_MAX_TOKENS

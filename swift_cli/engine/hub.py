@@ -118,6 +118,13 @@ def reachable(url: str, timeout: float = 5.0) -> bool:
         return False
 
 
+def answers(url: str) -> bool:
+    """False when the hub's host refuses a direct connection; behind a proxy a direct connect says nothing, so
+    True (the client will try)."""
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"))
+    return proxied or reachable(url)
+
+
 def _quiet_clients(use_hf: bool) -> None:
     """The clients' retry/resume warnings would break the one-line contract; YICHUI_DEBUG=1 keeps them."""
     import logging
@@ -155,8 +162,7 @@ def download(req: Request, show_progress: bool = True) -> Result:
     """Fetch `req` into the hub cache (or --local_dir); verify it; one-line FetchError on any failure."""
     _quiet_clients(req.use_hf)
     url = endpoint(req.use_hf)
-    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"))
-    if not proxied and not reachable(url):   # behind a proxy a direct connect says nothing: let the client try
+    if not answers(url):
         cached = _cached_only(req)
         if cached:
             print(f"note: {url} is unreachable; using the cached copy (not re-verified)", file=sys.stderr)

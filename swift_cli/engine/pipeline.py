@@ -69,7 +69,7 @@ def cockpit_start(cfg, task: str, planner=None):
     """Before anything heavy: device rules checked, the run planned once (--strict refuses, --max_memory
     refuses), --max_runtime parsed; then the resource monitor, created after the heavy imports and before the
     weights (its baseline is "an idle process with the same imports"). `planner(cfg)` replaces run_plan where a
-    trainer adds its own terms (GRPO's rollout). Returns (monitor, deadline, plan)."""
+    trainer adds its own terms (GRPO's rollout). Returns (cfg with the plan's defaults, monitor, deadline, plan)."""
     from swift_cli.engine import advice
     from swift_cli.engine.monitor import Monitor
     from swift_cli.units import parse_duration
@@ -85,7 +85,19 @@ def cockpit_start(cfg, task: str, planner=None):
 
     monitor = Monitor(device=device)
     monitor.expect(plan)
-    return monitor, deadline, plan
+    return planned_defaults(cfg, plan), monitor, deadline, plan
+
+
+def planned_defaults(cfg, plan):
+    """Options left unset that the run's plan decides: gradient checkpointing only when memory needs it (it costs
+    a third more compute per step). Without an estimate it is on, as in ms-swift."""
+    if cfg.train.gradient_checkpointing is not None:
+        return cfg
+    gc = bool(plan.flags.get("gradient_checkpointing", True)) if plan is not None else True
+    print(f"note: --gradient_checkpointing {str(gc).lower()} ("
+          + ("needed to fit" if gc and plan is not None else "fits without it: faster" if plan is not None
+             else "no memory estimate") + ")")
+    return replace_group(cfg, "train", gradient_checkpointing=gc)
 
 
 def cockpit_run(cfg, command: str, monitor, deadline) -> dict:
@@ -95,6 +107,19 @@ def cockpit_run(cfg, command: str, monitor, deadline) -> dict:
     return dict(monitor=monitor, deadline=deadline,
                 on_diverged=lambda *args: advice.diverged_error(cfg, command, *args),
                 resume_command=lambda ckpt: advice.same_command(cfg, command, {"resume_from_checkpoint": ckpt}))
+
+
+def with_padding_free_default(cfg, task: str):
+    """Text sft with --padding_free unset: on where the flattened batch stays short (hardware.rules)."""
+    from hardware.rules import padding_free_by_default
+
+    d = cfg.data
+    if d.padding_free is not None or task != "sft":
+        return cfg
+    on = padding_free_by_default(cfg.train.per_device_train_batch_size, d.max_length, d.packing)
+    if on:
+        print("note: --padding_free true (each batch's rows end to end in one row, no compute on padding)")
+    return replace_group(cfg, "data", padding_free=on)
 
 
 def train_run(cfg, task: str) -> Result:
@@ -109,7 +134,7 @@ def train_run(cfg, task: str) -> Result:
 
 def _train_run(cfg, task: str) -> Result:
     start = time.perf_counter()
-    monitor, deadline, plan = cockpit_start(cfg, task)
+    cfg, monitor, deadline, plan = cockpit_start(cfg, task)
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     from swift_cli.engine.vl.processor import is_vl_model
@@ -119,6 +144,7 @@ def _train_run(cfg, task: str) -> Result:
 
         data, build_trainer = prepare_vl(cfg, task, loaded)
     else:
+        cfg = with_padding_free_default(cfg, task)
         data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                        use_hf=cfg.model.use_hf)
 
@@ -170,7 +196,7 @@ def _align_run(cfg) -> Result:
     from swift_cli.engine import align
 
     start = time.perf_counter()
-    monitor, deadline, _ = cockpit_start(cfg, "dpo")
+    cfg, monitor, deadline, _ = cockpit_start(cfg, "dpo")
     runs.check_writable(output_root(cfg))
     loaded = load_base(cfg)
     from swift_cli.engine.vl.processor import is_vl_model

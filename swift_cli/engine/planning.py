@@ -20,7 +20,7 @@ from swift_cli.options.render import render
 PLANNER_KEYS = ("train_type", "torch_dtype", "per_device_train_batch_size", "gradient_accumulation_steps",
                 "max_length", "gradient_checkpointing", "lora_rank", "lora_alpha", "lora_dropout", "target_modules",
                 "use_dora", "quant_method", "quant_bits", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant",
-                "optim", "attn_impl", "deepspeed", "fsdp", "adapters", "packing", "rlhf_type", "infer_backend",
+                "optim", "attn_impl", "deepspeed", "fsdp", "adapters", "packing", "padding_free", "rlhf_type", "infer_backend",
                 "max_new_tokens")
 # Where a planned run's command goes: the planner's task → the swift command that runs it.
 COMMAND_OF_TASK = {"dpo": "rlhf"}

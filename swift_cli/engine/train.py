@@ -176,19 +176,24 @@ def _packed_dataset(encoded, max_length: int, task: str):
 
 def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_callbacks=(), task: str = "sft"):
     """An SFTTrainer over pre-tokenized rows (labels already masked to assistant tokens); with --packing (always
-    for pt) rows are packed by us into max_length sequences kept apart by position ids."""
+    for pt) rows are packed by us into max_length sequences kept apart by position ids; with --padding_free each
+    batch is one row of its rows end to end."""
     from trl import SFTConfig, SFTTrainer
 
-    from swift_cli.engine.data.packing import PackedCollator
+    from swift_cli.engine.data.packing import PackedCollator, PaddingFreeCollator
 
     prepare_device(loaded.device)
     model, peft_config = policy_model(cfg, loaded)
     packing = cfg.data.packing or task == "pt"
-    args = SFTConfig(**trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val)),
-                     max_length=cfg.data.max_length, packing=False,
+    padding_free = bool(cfg.data.padding_free) and not packing
+    kwargs = trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val))
+    if padding_free:  # no padding and no attention mask: every token counts (pad == eos would undercount)
+        kwargs["include_num_input_tokens_seen"] = "all"
+    args = SFTConfig(**kwargs, max_length=cfg.data.max_length, packing=False,
                      dataset_kwargs={"skip_prepare_dataset": packing})
     to_dataset = (lambda rows: _packed_dataset(rows, cfg.data.max_length, task)) if packing else _to_dataset
-    collator = PackedCollator(loaded.tokenizer.pad_token_id) if packing else None
+    collator = PackedCollator(loaded.tokenizer.pad_token_id) if packing else \
+        PaddingFreeCollator() if padding_free else None
     return SFTTrainer(model=model, args=args, train_dataset=to_dataset(data.train),
                       eval_dataset=to_dataset(data.val) if data.val else None, data_collator=collator,
                       processing_class=loaded.tokenizer, peft_config=peft_config,

@@ -42,6 +42,8 @@ class DataArgs:
     truncation_strategy: str = opt("delete", "Rows over max_length: delete (drop row), left (keep the end), "
                                    "right (keep the start)", choices=("delete", "left", "right"))
     packing: bool = opt(False, "Pack rows into max_length sequences (no padding, rows kept apart by position ids)")
+    padding_free: bool | None = opt(None, "Lay each batch's rows end to end in one row instead of padding them "
+                                    "(default: on when batch x max_length <= 4096, where that row stays short)")
     dataset_shuffle: bool = opt(True, "Shuffle the training rows")
     data_seed: int | None = opt(None, "Seed for sampling/splitting/shuffling (default: --seed)")
     dataset_num_proc: int = opt(1, "Processes for tokenization")
@@ -91,7 +93,8 @@ class TrainArgs:
     weight_decay: float = opt(0.1, "AdamW weight decay")
     max_grad_norm: float = opt(1.0, "Gradient clipping norm")
     optim: str = opt("adamw_torch", "Optimizer name as transformers knows it")
-    gradient_checkpointing: bool = opt(True, "Recompute activations in backward to save memory")
+    gradient_checkpointing: bool | None = opt(None, "Recompute activations in backward to save memory (default: on "
+                                                 "only when the run's plan needs it to fit; ms-swift: always on)")
     seed: int = opt(42, "Random seed")
     logging_steps: int = opt(5, "Log every N steps")
     save_steps: int = opt(500, "Save a checkpoint every N steps (and at the end)")

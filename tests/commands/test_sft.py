@@ -140,6 +140,9 @@ def test_validation_split_logs_eval_loss(tiny_model, tmp_path, chat_file):
                  "--output_dir", tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert any("eval_loss" in r for r in _log(_only_run(tmp_path)))
+    # --gradient_checkpointing was not given: the plan fits without it, so it is off (and said so)
+    assert "note: --gradient_checkpointing false (fits without it: faster)" in proc.stdout
+    assert json.loads((_only_run(tmp_path) / "args.json").read_text())["gradient_checkpointing"] is False
 
 
 @pytest.mark.parametrize("train_type", ["full", "dora"])

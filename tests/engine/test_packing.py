@@ -44,3 +44,23 @@ def test_packed_row_gives_the_same_logits_as_the_row_alone(tiny_model):
     tail = model(input_ids=torch.tensor([first.input_ids])).logits
     torch.testing.assert_close(packed[0, :offset], alone[0], rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(packed[0, offset:offset + len(first.input_ids)], tail[0], rtol=1e-4, atol=1e-4)
+
+
+def test_padding_free_batch_gives_the_padded_batch_loss(tiny_model):
+    """--padding_free lays the rows end to end; the loss over the batch is the padded batch's loss."""
+    from swift_cli.engine.data.packing import PaddingFreeCollator
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+    rows = [{"input_ids": r.input_ids, "labels": r.labels} for r in _rows([9, 21, 14])]
+    flat = PaddingFreeCollator()(rows)
+    assert flat["input_ids"].shape == (1, 44) and "attention_mask" not in flat
+    assert flat["position_ids"][0].tolist() == list(range(9)) + list(range(21)) + list(range(14))
+    width = 21
+    padded = {"input_ids": torch.tensor([r["input_ids"] + [0] * (width - len(r["input_ids"])) for r in rows]),
+              "attention_mask": torch.tensor([[1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"]))
+                                              for r in rows]),
+              "labels": torch.tensor([r["labels"] + [-100] * (width - len(r["labels"])) for r in rows])}
+    with torch.no_grad():
+        flat_loss = model(**flat, use_cache=False).loss
+        padded_loss = model(**padded, use_cache=False).loss
+    torch.testing.assert_close(flat_loss, padded_loss, rtol=1e-4, atol=1e-4)

@@ -106,3 +106,16 @@ def test_bad_input_is_one_line_exit_2_before_loading(case, data, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and want in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_hub_benchmark_offline_is_one_line_exit_4_before_loading_simulated_offline(tmp_path):
+    """A hub name with no local copy: the (simulated: a closed local port) unreachable hub is named up front with the
+    local_path spelling, before the model loads or a folder is made."""
+    out = tmp_path / "out"
+    env = {"MODELSCOPE_ENDPOINT": "http://127.0.0.1:9", "MODELSCOPE_CACHE": str(tmp_path / "ms-cache")}
+    proc = swift("eval", "--model", tmp_path / "no-model", "--eval_output_dir", out, "--eval_dataset", "gsm8k",
+                 timeout=300, env=env)
+    assert proc.returncode == 4, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--eval_dataset gsm8k: the hub (http://127.0.0.1:9) is unreachable" in lines[0]
+    assert '"local_path"' in lines[0] and not out.exists()

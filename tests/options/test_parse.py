@@ -82,9 +82,10 @@ def test_boolean_with_a_value(text, expected):
     assert sft("--use_hf", text).model.use_hf is expected
 
 
-def test_gradient_checkpointing_false_overrides_true_default():
-    assert sft().train.gradient_checkpointing is True
+def test_gradient_checkpointing_unset_is_left_to_the_plan_and_given_values_are_kept():
+    assert sft().train.gradient_checkpointing is None   # the run's plan decides (pipeline.planned_defaults)
     assert sft("--gradient_checkpointing", "false").train.gradient_checkpointing is False
+    assert sft("--gradient_checkpointing").train.gradient_checkpointing is True
 
 
 def test_bare_boolean_means_true_even_before_another_flag():

@@ -61,3 +61,23 @@ class PackedCollator:
             # padding continues as its own short "row" starting at 0, so it never joins a real row
             batch["position_ids"].append(e["position_ids"] + list(range(pad)))
         return {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}
+
+
+@dataclass
+class PaddingFreeCollator:
+    """--padding_free: a batch's rows laid end to end in one row, kept apart by position ids. The same rows per
+    step as a padded batch, without computing on padding. Each row's first label is ignored, so the last token of
+    one row is never trained to predict the first token of the next."""
+
+    def __call__(self, examples: list[dict]):
+        import torch
+
+        ids: list[int] = []
+        labels: list[int] = []
+        positions: list[int] = []
+        for e in examples:
+            ids += e["input_ids"]
+            labels += [IGNORE, *e["labels"][1:]]
+            positions += range(len(e["input_ids"]))
+        return {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]),
+                "position_ids": torch.tensor([positions])}

@@ -149,6 +149,7 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
             (check_qa_jsonl if name == "general_qa" else check_mcq_csv)(path)
         return {**args, "local_path": str(folder), "subset_list": list(subsets)}
     if not local:
+        _check_hub(name, meta)
         return args
     folder = _existing_dir(name, local)
     if (folder / "README.md").is_file() or name in BUILTIN:
@@ -164,6 +165,24 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
             notes.append(f"{name}: {have} {meta.train_split} rows in {folder}, so {have}-shot instead of "
                          f"{meta.few_shot_num} (set few_shot_num in --eval_dataset_args to change)")
     return out
+
+
+def _check_hub(name: str, meta) -> None:
+    """A hub benchmark without local_path is downloaded by EvalScope mid-run: offline with no cached copy, say so
+    now, before any model loads, with the local-copy spelling."""
+    import os
+
+    from swift_cli.engine.hub import answers, endpoint
+    from swift_cli.errors import FetchError
+
+    cache = Path(os.environ.get("MODELSCOPE_CACHE") or Path.home() / ".cache" / "modelscope" / "hub")
+    if (cache / "datasets" / str(meta.dataset_id)).is_dir():
+        return
+    url = endpoint(use_hf=False)
+    if not answers(url):
+        raise FetchError(f"--eval_dataset {name}: the hub ({url}) is unreachable and {meta.dataset_id} is not cached; "
+                         f"give a local copy in the benchmark's published layout: --eval_dataset_args "
+                         f"'{{\"{name}\": {{\"local_path\": \"DIR\"}}}}'")
 
 
 def _existing_dir(name: str, local: str) -> Path:

@@ -71,7 +71,7 @@ def _rl_run(cfg) -> pipeline.Result:
 
     start = time.perf_counter()
     kind = cfg.rlhf.rlhf_type
-    monitor, deadline, _ = pipeline.cockpit_start(cfg, "dpo", planner=memory_plan.check)  # planned once
+    cfg, monitor, deadline, _ = pipeline.cockpit_start(cfg, "dpo", planner=memory_plan.check)  # planned once
     runs.check_writable(pipeline.output_root(cfg))
     if kind == "grpo":  # rewards and plugins fail fast, before the weights load
         rows, val, funcs = _inputs(cfg)
