@@ -68,21 +68,11 @@ class RichProgress(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import TextColumn
 
-        from swift_cli.engine.monitor import status_progress
+        from swift_cli.engine.monitor import progress_bar
 
-        make = (lambda *c, **k: status_progress(self.status, *c, **k)) if self.status else Progress
-        self.progress = make(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("eta"),
-                             TimeRemainingColumn(), transient=False)
+        self.progress = progress_bar(TextColumn("loss {task.fields[loss]}"), status=self.status)
         self.progress.start()
         self.task = self.progress.add_task(self.description, total=state.max_steps, completed=state.global_step,
                                            loss="-")

@@ -270,16 +270,29 @@ class LiveText:
         return Text(self.fn(), style="dim")
 
 
-def status_progress(status: Callable[[], str], *columns, **kwargs):
-    """A rich Progress that renders `status()` as one line under its bars."""
-    from rich.progress import Progress
+def progress_bar(*fields, status: Callable[[], str] | None = None, console=None):
+    """The one step bar of training and evaluation: description, bar, done/total, `fields` (extra columns, e.g.
+    the loss), elapsed and ETA; with `status`, the monitor's line (memory, CPU, tok/s) under it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *fields,
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    if status is None:
+        return Progress(*columns, console=console, transient=False)
 
     class StatusProgress(Progress):
         def get_renderables(self):
             yield self.make_tasks_table(self.tasks)
             yield LiveText(status)
 
-    return StatusProgress(*columns, **kwargs)
+    return StatusProgress(*columns, console=console, transient=False)
 
 
 def trainer_callback(monitor: Monitor):

@@ -45,6 +45,7 @@ def test_builtin_sets_report_table_and_items(direct):
         assert dataset["n"] == 6 and all(s["n"] == 3 for s in dataset["subsets"].values())
         assert 0.0 <= dataset["score"] <= 1.0
     assert report["model_loads"] == 1  # one load for the whole run, not one per item or dataset
+    assert report["memory"]["measured_peak_mib"] > 0  # the resource monitor ran beside the evaluation
     assert len(rows) == 12
     math_gold = {r["question"]: r["answer"].rsplit("####", 1)[1].strip() for r in map(
         json.loads, (REPO / "swift_cli/resources/eval/yichui_math/en_test.jsonl").read_text().splitlines())}

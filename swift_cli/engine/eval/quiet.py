@@ -41,22 +41,14 @@ def output_to(log_path: Path):
 class ProgressBar:
     """A rich bar with ETA fed by EvalScope's progress.json; prints nothing live when not on a terminal."""
 
-    def __init__(self, screen, progress_file: Path, label: str, total: int | None):
+    def __init__(self, screen, progress_file: Path, label: str, total: int | None, status=None):
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+
+        from swift_cli.engine.monitor import progress_bar
 
         self.file = progress_file
         self.console = Console(file=screen, stderr=True)
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                 console=self.console, transient=False)
+        self.progress = progress_bar(status=status, console=self.console)  # status: the resource monitor's line
         self.total = total  # None: unknown (hub data), the bar then counts without an ETA
         self.task = self.progress.add_task(label, total=total)
         self._stop = threading.Event()

@@ -65,7 +65,7 @@ def remote_models(url: str, api_key: str) -> list[str]:
 
 
 def run_models(target: Target, resolved: Resolved, gen: dict, work: Path, limit: int | None, num_proc: int,
-               seed: int, screen) -> dict:
+               seed: int, screen, status=None) -> dict:
     """EvalScope's run_task once per served model (same data, same settings); returns {model: seconds}."""
     from evalscope import TaskConfig, run_task
     from evalscope.utils.tqdm_utils.progress_tracker import ProgressTracker
@@ -83,7 +83,7 @@ def run_models(target: Target, resolved: Resolved, gen: dict, work: Path, limit:
                          timeout=3600)  # a CPU server answering a full batch can take minutes; no early retries
         start = time.perf_counter()
         # Our tracker is the "current" one EvalScope's per-item bars report to; the bar below reads its file.
-        with ProgressBar(screen, work / "progress.json", f"eval {model}", total) as bar, \
+        with ProgressBar(screen, work / "progress.json", f"eval {model}", total, status) as bar, \
                 ProgressTracker(work_dir=str(work), pipeline="eval", total_count=total or 1):
             _in_thread(lambda cfg=cfg: run_task(cfg))
             bar.finish()
@@ -110,11 +110,13 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
                 for note in resolved.notes:
                     print(f"note: {note}", file=screen)
                 started = time.perf_counter()
+                monitor = _monitor(cfg).start()   # before the weights: its baseline is the idle process
                 with target_factory(screen) as target, _interruptible(target):
                     loaded = time.perf_counter() - started
                     timings = run_models(target, resolved, gen, work, ev.eval_limit, ev.eval_num_proc, ev.seed,
-                                         screen)
+                                         screen, monitor.status_line)
                     loads = target.loads
+                monitor.stop()
             report, rows = _collect(work, target.models, resolved.datasets)
         except BaseException as exc:
             kept = Path(tempfile.gettempdir()) / f"yichui-eval-failed-{run_dir.name}.log"
@@ -137,10 +139,19 @@ def evaluate(cfg, target_factory) -> tuple[Path, dict]:
                    "url": None if loads else target.url, "model_loads": loads, "load_seconds": round(loaded, 2),
                    "eval_seconds": {m: round(s, 2) for m, s in timings.items()},
                    "seconds_per_item": round(sum(timings.values()) / max(n_items, 1), 3),
+                   "memory": monitor.summary(),
                    "args": flat_dict(cfg)})
     results.write(partial, report, rows)
     partial.rename(run_dir)
     return run_dir, report
+
+
+def _monitor(cfg):
+    """The resource monitor whose line shows under the eval bar (an --eval_url run measures only this client)."""
+    from swift_cli.engine.models import pick_device
+    from swift_cli.engine.monitor import Monitor
+
+    return Monitor(device="cpu" if cfg.eval.eval_url else pick_device())
 
 
 def _in_thread(fn):
