@@ -1,5 +1,7 @@
 """Offline data: benchmark files in their ORIGINAL published layouts read through EvalScope's local_path
-(GSM8K's test.jsonl/train.jsonl; C-Eval's val/<subject>_val.csv + dev/<subject>_dev.csv), the user's own
+(GSM8K's test.jsonl/train.jsonl; C-Eval's val/<subject>_val.csv + dev/<subject>_dev.csv; MMLU's header-less
+test/<subject>_test.csv + dev/<subject>_dev.csv; CMMLU's test/<subject>.csv with its ",Question,...,Answer"
+header and row index), the user's own
 general_qa jsonl and general_mcq csv; malformed files and unknown names stop before the model loads.
 
 No public benchmark copy exists on this offline machine, so the files below are written here in exactly the
@@ -26,6 +28,14 @@ CEVAL_HEADER = ["id", "question", "A", "B", "C", "D", "answer", "explanation"]
 CEVAL_VAL = [[0, "计算机网络中，TCP 属于哪一层？", "物理层", "传输层", "网络层", "应用层", "B", ""],
              [1, "IP 地址 127.0.0.1 通常表示什么？", "本机回环", "广播地址", "网关", "DNS 服务器", "A", ""]]
 
+MMLU_TEST = [["Find the degree of the extension Q(sqrt(2)) over Q.", "0", "2", "4", "6", "B"],
+             ["Which of these is a group under addition?", "The integers", "The odd integers", "{1, 2}", "{}",
+              "A"],
+             ["How many elements does the symmetric group S3 have?", "3", "4", "5", "6", "D"]]
+CMMLU_HEADER = ["", "Question", "A", "B", "C", "D", "Answer"]
+CMMLU_TEST = [[0, "下列哪种作物属于豆科？", "水稻", "大豆", "小麦", "玉米", "B"],
+              [1, "农业生产中最基本的生产资料是？", "土地", "化肥", "农药", "农机", "A"]]
+
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,10 +43,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def write_csv(path: Path, header: list, rows: list) -> Path:
+def write_csv(path: Path, header: list | None, rows: list) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([header, *rows])
+        csv.writer(f).writerows([header, *rows] if header else rows)
     return path
 
 
@@ -48,6 +58,10 @@ def data(tmp_path_factory) -> Path:
     write_jsonl(root / "gsm8k" / "train.jsonl", rows[:2])
     write_csv(root / "ceval" / "val" / "computer_network_val.csv", CEVAL_HEADER, CEVAL_VAL)
     write_csv(root / "ceval" / "dev" / "computer_network_dev.csv", CEVAL_HEADER, CEVAL_VAL[:1])
+    write_csv(root / "mmlu" / "test" / "abstract_algebra_test.csv", None, MMLU_TEST)
+    write_csv(root / "mmlu" / "dev" / "abstract_algebra_dev.csv", None, MMLU_TEST[:1])
+    write_csv(root / "cmmlu" / "test" / "agronomy.csv", CMMLU_HEADER, CMMLU_TEST)
+    write_csv(root / "cmmlu" / "dev" / "agronomy.csv", CMMLU_HEADER, CMMLU_TEST[:1])
     write_jsonl(root / "mine" / "faq.jsonl", [{"query": "What is the project called?", "response": "yichui"},
                                               {"query": "Which CLI does it mirror?", "response": "ms-swift"}])
     write_csv(root / "mine" / "quiz.csv", ["question", "A", "B", "C", "D", "answer"],
@@ -56,9 +70,10 @@ def data(tmp_path_factory) -> Path:
 
 
 def test_original_layouts_and_user_files_score_offline(tiny_model, data, tmp_path):
-    args = {"gsm8k": {"local_path": str(data / "gsm8k")}, "ceval": {"local_path": str(data / "ceval")}}
+    args = {name: {"local_path": str(data / name)} for name in ("gsm8k", "ceval", "mmlu", "cmmlu")}
     out = tmp_path / "out"
-    proc = swift("eval", "--model", tiny_model, "--eval_dataset", "gsm8k", "ceval", data / "mine" / "faq.jsonl",
+    proc = swift("eval", "--model", tiny_model, "--eval_dataset", "gsm8k", "ceval", "mmlu", "cmmlu",
+                 data / "mine" / "faq.jsonl",
                  data / "mine" / "quiz.csv", "--eval_dataset_args", json.dumps(args),
                  "--eval_generation_config", '{"max_tokens": 8}', "--eval_output_dir", out,
                  env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "MODELSCOPE_OFFLINE": "1"}, timeout=900)
@@ -68,16 +83,20 @@ def test_original_layouts_and_user_files_score_offline(tiny_model, data, tmp_pat
     assert report["gsm8k"]["subsets"] == {"main": {"score": report["gsm8k"]["score"], "n": 3}}
     assert set(report["ceval"]["subsets"]) == {"computer_network"} and report["ceval"]["n"] == 2
     assert report["general_qa"]["n"] == 2 and report["general_mcq"]["n"] == 2
+    assert set(report["mmlu"]["subsets"]) == {"abstract_algebra"} and report["mmlu"]["n"] == 3
+    assert set(report["cmmlu"]["subsets"]) == {"agronomy"} and report["cmmlu"]["n"] == 2
     rows = [json.loads(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
     gold = {r["dataset"]: sorted(str(x["gold"]) for x in rows if x["dataset"] == r["dataset"]) for r in rows}
     assert gold["gsm8k"] == ["12", "13", "30"]  # the "#### N" of the original answers
     assert gold["ceval"] == ["A", "B"] and gold["general_mcq"] == ["A", "B"]
+    assert gold["mmlu"] == ["A", "B", "D"] and gold["cmmlu"] == ["A", "B"]
     assert gold["general_qa"] == ["ms-swift", "yichui"]
     gsm_prompts = [r["prompt"] for r in rows if r["dataset"] == "gsm8k"]
     assert all("Here are some examples" in p for p in gsm_prompts)  # few-shot from the local train.jsonl
 
 
-@pytest.mark.parametrize("case", ["unknown", "gsm8k_row", "mcq_answer", "qa_json", "bad_json", "no_local"])
+@pytest.mark.parametrize("case", ["unknown", "gsm8k_row", "mcq_answer", "qa_json", "bad_json", "no_local",
+                                  "mmlu_answer"])
 def test_bad_input_is_one_line_exit_2_before_loading(case, data, tmp_path):
     bad = tmp_path / "bad"
     args: list = []
@@ -95,6 +114,11 @@ def test_bad_input_is_one_line_exit_2_before_loading(case, data, tmp_path):
         path.parent.mkdir(parents=True)
         path.write_text('{"query": "a", "response": "b"}\n{"query": \n')
         args, want = ["--eval_dataset", path], f"{path}:2: not valid JSON"
+    elif case == "mmlu_answer":
+        path = write_csv(bad / "test" / "anatomy_test.csv", None, [["q", "a", "b", "c", "d", "A"],
+                                                                  ["q2", "a", "b", "c", "d", "E"]])
+        args = ["--eval_dataset", "mmlu", "--eval_dataset_args", json.dumps({"mmlu": {"local_path": str(bad)}})]
+        want = f"{path}:2: answer 'E' is not one of A, B, C, D"
     elif case == "bad_json":
         args, want = ["--eval_dataset_args", "{gsm8k"], "--eval_dataset_args: not valid JSON"
     else:

@@ -2,8 +2,9 @@
 
 - Built-in names (yichui_math, yichui_mcq) point at the packaged files.
 - EvalScope names pass through; with `local_path` on a folder in the benchmark's ORIGINAL published layout
-  (GSM8K's test.jsonl/train.jsonl; C-Eval's val/<subject>_val.csv, dev/<subject>_dev.csv), a copy in the
-  hub-snapshot layout EvalScope's loader reads (one folder per subset + README.md `configs:`) is staged.
+  (GSM8K's test.jsonl/train.jsonl; C-Eval's val/<subject>_val.csv, dev/<subject>_dev.csv; MMLU's and
+  CMMLU's subject CSVs, engine/eval/subject_tables.py), a copy in the hub-snapshot layout EvalScope's loader
+  reads (README.md `configs:`) is staged.
 - general_qa (jsonl: query/response) and general_mcq (csv: question,A,B,...,answer) read the user's files;
   a file path given as a dataset name is shorthand for those two.
 Every file we read is checked line by line; a problem is one UsageError naming the file and line.
@@ -16,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from swift_cli.engine.eval import subject_tables
 from swift_cli.engine.eval.builtin import BUILTIN
 from swift_cli.errors import UsageError
 
@@ -154,16 +156,19 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
     folder = _existing_dir(name, local)
     if (folder / "README.md").is_file() or name in BUILTIN:
         return {**args, "local_path": str(folder)}  # already the hub-snapshot layout EvalScope reads
-    staged = stage_original_layout(name, meta, folder, stage_root / name)
-    out = {**args, "local_path": str(staged.root)}
-    if "subset_list" not in args and staged.subsets != list(meta.subset_list):
-        out["subset_list"] = staged.subsets
-    if meta.few_shot_num and "few_shot_num" not in args:
-        have = staged.rows(meta.train_split)
-        if have < meta.few_shot_num:  # EvalScope refuses more shots than the split holds
-            out["few_shot_num"] = have
-            notes.append(f"{name}: {have} {meta.train_split} rows in {folder}, so {have}-shot instead of "
-                         f"{meta.few_shot_num} (set few_shot_num in --eval_dataset_args to change)")
+    if subject_tables.handles(name):   # MMLU, CMMLU: subject CSVs → the one table EvalScope reads
+        subsets, shots = subject_tables.stage(name, meta, folder, stage_root / name, SPLITS)
+        out = {**args, "local_path": str(stage_root / name)}
+    else:
+        staged = stage_original_layout(name, meta, folder, stage_root / name)
+        subsets, shots = staged.subsets, staged.rows(meta.train_split)
+        out = {**args, "local_path": str(staged.root)}
+    if "subset_list" not in args and subsets != list(meta.subset_list):
+        out["subset_list"] = subsets
+    if meta.few_shot_num and "few_shot_num" not in args and shots < meta.few_shot_num:
+        out["few_shot_num"] = shots  # EvalScope refuses more shots than the split holds
+        notes.append(f"{name}: {shots} {meta.train_split} rows in {folder}, so {shots}-shot instead of "
+                     f"{meta.few_shot_num} (set few_shot_num in --eval_dataset_args to change)")
     return out
 
 
@@ -255,7 +260,7 @@ def _check_benchmark_file(name: str, path: Path) -> None:
         for lineno, row in _jsonl_rows(path):
             if not isinstance(row.get("question"), str) or "####" not in str(row.get("answer", "")):
                 raise UsageError(f"{path}:{lineno}: a GSM8K row needs 'question' and an 'answer' ending in '#### N'")
-    elif path.suffix == ".csv" and name in ("ceval", "cmmlu", "mmlu"):
+    elif path.suffix == ".csv" and name == "ceval":
         check_mcq_csv(path, need=("question", "A", "B", "C", "D", "answer"))
 
 
