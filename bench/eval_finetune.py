@@ -2,8 +2,10 @@
 adapter in ONE run (the model is loaded once; --eval_base true) on the held-out yichui_math test split and on the
 general yichui_mcq set, and prints the per-dataset difference with its paired 95% bootstrap interval.
 
-    python bench/eval_finetune.py --model /work/models/smollm2-135m-instruct --out /tmp/eval_ft \
-        [--steps 80] [--limit 10] [--max_tokens 48]
+    python bench/eval_finetune.py --model ~/.yichui/models/smollm2-135m-instruct --out /tmp/eval_ft \
+        [--steps 120] [--limit 40] [--max_tokens 48]
+
+120 steps of batch 4 is one epoch of the 480 training rows; --limit 40 scores every test item (40 en + 40 zh).
 
 Prints the commands it runs and their outputs (the tables); figures are measured in this one run.
 """
@@ -36,8 +38,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True, type=Path)
-    ap.add_argument("--steps", type=int, default=80)
-    ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=120)
+    ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--max_tokens", type=int, default=48)
     a = ap.parse_args()
     from swift_cli.engine.eval.builtin import train_rows
