@@ -55,6 +55,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home", help="YICHUI_HOME to reuse (default: a fresh one, install measured)")
     ap.add_argument("--runs", type=int, default=2, help="--auto runs (each from its own fresh clone)")
+    ap.add_argument("--model", default=None, help="passed to --auto (tiny: the built-in tiny model; default: "
+                                                  "SmolLM2-135M-Instruct, materialised offline)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="yichui-oneliner-"))
     home = Path(args.home).expanduser() if args.home else work / "home"
@@ -74,7 +76,8 @@ def main() -> int:
         what = ("full install" if "creating virtualenv" in proc.stdout else
                 "venv reused, project re-linked to this clone" if "installing yichui" in proc.stdout else "reused")
         print(f"clone {i + 1}: --install-only {secs:.1f} s ({what})")
-        secs, proc, marks = timed_phases([*script, "--auto"], clone, env)
+        secs, proc, marks = timed_phases([*script, "--auto", *(["--model", args.model] if args.model else [])], clone,
+                                         env)
         out = proc.stdout + proc.stderr
         report = re.search(r"(\S+/v\d+-[\d-]+)/checkpoint-\d+", out)
         done = bool(report) and (Path(report.group(1)) / "report.md").is_file()
@@ -84,7 +87,7 @@ def main() -> int:
         print(f"    CPU time used (user+sys, all processes): {marks.pop('cpu'):.1f} s on {os.cpu_count()} cores")
         if len(marks) == 2:
             ready, trained = marks["ready to train"], marks["trained"]
-            print(f"    phases: start, probe, plan, tiny model, answers before {ready:.1f} s; training "
+            print(f"    phases: start, probe, plan, model, answers before {ready:.1f} s; training "
                   f"{trained - ready:.1f} s; answers after + report {secs - trained:.1f} s "
                   f"(load now {os.getloadavg()[0]:.1f})")
         if proc.returncode or not done:
@@ -92,7 +95,7 @@ def main() -> int:
             return 1
         times.append(secs)
     print(f"--auto wall time after install: best {min(times):.1f} s, worst {max(times):.1f} s over {len(times)} "
-          f"run(s) (goal < 120 s)")
+          f"run(s) (goal < {120 if args.model == 'tiny' else 300} s)")
     return 0
 
 
