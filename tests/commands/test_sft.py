@@ -73,6 +73,9 @@ def test_args_json_has_resolved_values_and_no_secret(trained):
     args = json.loads((run / "args.json").read_text())
     assert args["train_type"] == "lora" and args["lora_rank"] == 8 and args["learning_rate"] == 2e-3
     assert args["model_name"] == ["Yichui"] and args["device"] == "cpu"
+    # --padding_free was not given: batch 8 x max_length 256 lays out short, so the run went padding-free (and said
+    # so) -- and still learned the name (test_sft_teaches_the_name_and_base_did_not_know_it)
+    assert args["padding_free"] is True and "note: --padding_free true" in proc.stdout
     everything = "".join(p.read_text(errors="ignore") for p in run.rglob("*.json")) + proc.stdout + proc.stderr
     assert SECRET not in everything
     assert args["hub_token"] == "***"
