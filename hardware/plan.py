@@ -34,6 +34,7 @@ from .rules import (
     bnb_trains,
     deepspeed_trains,
     normalize_wishes,
+    padding_free_by_default,
     refuse_deepspeed,
     refuse_flash,
     refuse_qlora,
@@ -229,6 +230,12 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                         # DPO from an SFT adapter: the reference is a frozen copy of it.
                         ref_adapter=task == "dpo" and bool(w.get("adapters") or w.get("ref_adapters")))
 
+    def padding_free(b: int) -> bool:
+        """The run's --padding_free: the user's value, else on for short flattened sft batches."""
+        if "padding_free" in w:
+            return bool(w["padding_free"])
+        return task == "sft" and padding_free_by_default(b, seq, bool(w.get("packing")))
+
     def ds_options(tt: str) -> list[str | None]:
         if ds_fixed or not deepspeed_trains(kind):
             return [ds_wish]
@@ -241,7 +248,8 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         quant = base.quant
         if tt == "qlora":
             quant = "bnb4" if int(w.get("quant_bits", 4) or 4) == 4 else "bnb8"
-        return replace(base, train_type=tt, gradient_checkpointing=gc, batch_size=b,
+        padding = False if padding_free(b) else base.padding
+        return replace(base, train_type=tt, gradient_checkpointing=gc, batch_size=b, padding=padding,
                        zero_stage=zero, offload=bool(ds and "offload" in ds), quant=quant,
                        master_weights=bool(ds) and tt == "full" and dtype != "float32")
 
@@ -305,6 +313,10 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
         notes.append(f"tight: {_gib(br.peak_bytes)} of {_gib(free)}; fragmentation may still OOM")
     notes.extend(br.notes)
     flags = _flags(w, tt, dtype, b, acc, seq, gc, ds, n, attn, task, base_q)
+    if padding_free(b) and "padding_free" not in w:
+        flags["padding_free"] = True
+        notes.append(f"padding_free true: a batch of {b} x {seq} tokens laid end to end stays short (no compute on "
+                     f"padding)")
     return Plan(task=task, train_type=tt, params_total=br.params_total,
                 params_trainable=br.params_trainable, peak_bytes=br.peak_bytes,
                 breakdown=dict(br.terms), peak_terms=list(br.peak_terms), phase=br.phase,

@@ -115,8 +115,9 @@ def test_data_lengths_refine_the_estimate_but_not_the_flag():
     spec = planning.model_spec(parse_command(PlanConfig, QWEN7)[1])
     from hardware.profiles import builtin_profile
 
+    # padding_free fixed: left unset, --max_length 114 would turn it on (4 x 114 lays out short) and 2048 would not
     w = {"task": "sft", "train_type": "lora", "max_length": 2048, "per_device_train_batch_size": 4,
-         "gradient_checkpointing": True, "nproc_per_node": 1}
+         "gradient_checkpointing": True, "nproc_per_node": 1, "padding_free": False}
     gpu = builtin_profile("a100-80g")
     at_max = planner.make_plan(spec, gpu, w)
     short = planner.make_plan(spec, gpu, w, {"max_tokens": 114})

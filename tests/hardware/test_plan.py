@@ -177,3 +177,15 @@ def test_infer_plan_vllm_on_cuda_and_quant_fallback():
     small = make_plan(QWEN7, load_profile("t4"), {"task": "infer", "max_length": 1024})
     assert small.fits and small.flags.get("quant_bits") in (None, 8, 4)
     assert json.loads(json.dumps(small.to_dict()))["task"] == "infer"
+
+
+def test_padding_free_left_unset_is_planned_for_short_sft_batches_and_kept_when_given():
+    """The plan shows the run's --padding_free: on where batch x max_length stays within 4096 tokens (then no padding
+    term in the estimate), off for long batches, and the user's value whatever it is."""
+    spec, gpu = QWEN7, load_profile("a100-80g")
+    w = {"task": "sft", "train_type": "lora", "per_device_train_batch_size": 4, "gradient_checkpointing": True}
+    short = make_plan(spec, gpu, {**w, "max_length": 512})
+    assert short.flags["padding_free"] is True
+    assert "padding_free" not in make_plan(spec, gpu, {**w, "max_length": 2048}).flags
+    kept = make_plan(spec, gpu, {**w, "max_length": 512, "padding_free": False})
+    assert "padding_free" not in kept.flags and kept.peak_bytes >= short.peak_bytes
