@@ -93,10 +93,12 @@ def planned_defaults(cfg, plan):
     a third more compute per step). Without an estimate it is on, as in ms-swift."""
     if cfg.train.gradient_checkpointing is not None:
         return cfg
-    gc = bool(plan.flags.get("gradient_checkpointing", True)) if plan is not None else True
-    print(f"note: --gradient_checkpointing {str(gc).lower()} ("
-          + ("needed to fit" if gc and plan is not None else "fits without it: faster" if plan is not None
-             else "no memory estimate") + ")")
+    if plan is None:
+        gc, why = True, "no memory estimate"
+    else:
+        gc = bool(plan.flags.get("gradient_checkpointing", True))
+        why = "needed to fit" if gc else "fits without it: faster"
+    print(f"note: --gradient_checkpointing {str(gc).lower()} ({why})")
     return replace_group(cfg, "train", gradient_checkpointing=gc)
 
 
@@ -109,14 +111,18 @@ def cockpit_run(cfg, command: str, monitor, deadline) -> dict:
                 resume_command=lambda ckpt: advice.same_command(cfg, command, {"resume_from_checkpoint": ckpt}))
 
 
-def with_padding_free_default(cfg, task: str):
-    """Text sft with --padding_free unset: on where the flattened batch stays short (hardware.rules)."""
+def with_padding_free_default(cfg, task: str, plan):
+    """Text sft with --padding_free unset: what the run's plan chose (on where the flattened batch stays short,
+    hardware.rules.padding_free_by_default); the same rule when there is no plan."""
     from hardware.rules import padding_free_by_default
 
     d = cfg.data
     if d.padding_free is not None or task != "sft":
         return cfg
-    on = padding_free_by_default(cfg.train.per_device_train_batch_size, d.max_length, d.packing)
+    if plan is not None:
+        on = bool(plan.flags.get("padding_free"))
+    else:
+        on = padding_free_by_default(cfg.train.per_device_train_batch_size, d.max_length, d.packing)
     if on:
         print("note: --padding_free true (each batch's rows end to end in one row, no compute on padding)")
     return replace_group(cfg, "data", padding_free=on)
@@ -144,7 +150,7 @@ def _train_run(cfg, task: str) -> Result:
 
         data, build_trainer = prepare_vl(cfg, task, loaded)
     else:
-        cfg = with_padding_free_default(cfg, task)
+        cfg = with_padding_free_default(cfg, task, plan)
         data = prepare(cfg.data, loaded.tokenizer, task=task, seed=cfg.train.seed, system=cfg.model.system,
                        use_hf=cfg.model.use_hf)
 
