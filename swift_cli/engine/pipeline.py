@@ -91,6 +91,7 @@ def cockpit_start(cfg, task: str, planner=None):
 def planned_defaults(cfg, plan):
     """Options left unset that the run's plan decides: gradient checkpointing only when memory needs it (it costs
     a third more compute per step). Without an estimate it is on, as in ms-swift."""
+    cfg = report_to_default(cfg)
     if cfg.train.gradient_checkpointing is not None:
         return cfg
     if plan is None:
@@ -100,6 +101,24 @@ def planned_defaults(cfg, plan):
         why = "needed to fit" if gc else "fits without it: faster"
     print(f"note: --gradient_checkpointing {str(gc).lower()} ({why})")
     return replace_group(cfg, "train", gradient_checkpointing=gc)
+
+
+def report_to_default(cfg):
+    """--report_to left unset: tensorboard where its extra is installed (as ms-swift), else none with a note (JSON
+    lines and loss.png are written either way). Given explicitly, tensorboard without its extra is refused in one
+    line with the install command."""
+    from swift_cli.extras import has_extra, require_extra
+
+    given = cfg.train.report_to
+    if given is not None:
+        if any(r.lower() == "tensorboard" for r in given):
+            require_extra("tensorboard", flag="--report_to tensorboard")
+        return cfg
+    if has_extra("tensorboard"):
+        return replace_group(cfg, "train", report_to=["tensorboard"])
+    print("note: --report_to none (tensorboard is not installed: logging.jsonl and loss.png only; "
+          "for tensorboard logs: bash scripts/yichuidingyin.sh --install-only --extras tensorboard)")
+    return replace_group(cfg, "train", report_to=["none"])
 
 
 def cockpit_run(cfg, command: str, monitor, deadline) -> dict:

@@ -80,7 +80,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
 
     t = cfg.train
     eval_strategy = t.eval_strategy or ("steps" if has_eval else "no")
-    report_to = [r for r in t.report_to if r.lower() != "none"] or "none"
+    report_to = [r for r in (t.report_to or []) if r.lower() != "none"] or "none"
     return dict(
         output_dir=str(run_dir), num_train_epochs=t.num_train_epochs, max_steps=t.max_steps,
         per_device_train_batch_size=t.per_device_train_batch_size,

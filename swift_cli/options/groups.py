@@ -106,7 +106,8 @@ class TrainArgs:
     output_dir: str | None = opt(None, "Parent of the run folders (default output/<model>)", zh="输出目录")
     add_version: bool = opt(True, "Write into output_dir/vN-<timestamp>/")
     resume_from_checkpoint: str | None = opt(None, "Continue a run from its checkpoint-N folder")
-    report_to: list[str] = opt(["tensorboard"], "tensorboard, none, or other transformers integrations")
+    report_to: list[str] | None = opt(None, "tensorboard, none, or other transformers integrations (default: "
+                                      "tensorboard when the 'tensorboard' extra is installed, else none)")
     dataloader_num_workers: int = opt(0, "DataLoader worker processes")
     dry_run: bool = opt(False, "Validate and print the plan, then exit without training", replay=False)
     strict: bool = opt(False, "Refuse to start when the memory estimate exceeds free memory")
