@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Install the project with its test dependencies (same path as the one-liner) and run the test suite.
+# Install the project with its test dependencies (the one-liner's path, from the lock) and run the test suite.
 #   bash scripts/run_tests.sh            every test (the README's command)
 #   bash scripts/run_tests.sh --lanes    CI: `ruff check`, then the fast lane (pure tests, no engine import,
 #                                        well under a minute), then the engine lane (the rest)
+# YICHUI_FRESH=1 (what .ci/run sets): a new venv in a new YICHUI_HOME with empty uv/pip caches, as on a fresh
+# machine; the time the install took is printed.
 set -euo pipefail
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ "${YICHUI_FRESH:-0}" == "1" ]]; then
+  fresh="$(mktemp -d /tmp/yichui-fresh.XXXXXX)"
+  export YICHUI_HOME="$fresh/home" UV_CACHE_DIR="$fresh/uv-cache" PIP_NO_CACHE_DIR=1
+  echo "== fresh install into $YICHUI_HOME (empty caches)"
+fi
+# The browser tests drive Debian's Chromium through its own ChromeDriver (nothing is downloaded at test time).
+if ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== apt-get install chromium chromium-driver (browser tests)"
+  start=$SECONDS
+  timeout 600 apt-get update -qq >/dev/null && \
+    DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq chromium chromium-driver >/dev/null
+  echo "== chromium installed in $((SECONDS - start)) s"
+fi
+start=$SECONDS
 bash "$repo_dir/scripts/yichuidingyin.sh" --install-only --extras test
+echo "== install took $((SECONDS - start)) s"
 cd "$repo_dir"
 py="${YICHUI_HOME:-$HOME/.yichui}/venv/bin/python"
 if [[ "${1:-}" == "--lanes" ]]; then

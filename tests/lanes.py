@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = ("tests/options", "tests/structure", "tests/test_cli_help.py", "tests/hardware/test_memory.py",
-        "tests/hardware/test_plan.py", "tests/hardware/test_contract.py", "tests/commands/test_plan_keeps_word.py")
+        "tests/hardware/test_plan.py", "tests/hardware/test_contract.py", "tests/commands/test_plan_keeps_word.py",
+        "tests/packaging/test_lock.py")
 ENGINES = ("torch", "transformers", "peft", "trl", "datasets")
 
 

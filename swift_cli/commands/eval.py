@@ -46,6 +46,10 @@ def problems(cfg: EvalConfig) -> list[str]:
 def main(argv: list[str], prog: str = "swift eval") -> int:
     _, cfg = parse(EvalConfig, argv, prog, SUMMARY)
     fail_on(problems(cfg))
+    if not cfg.eval.compare:  # --compare only reads two reports
+        from swift_cli.extras import require_extra
+
+        require_extra("eval")
     # EvalScope's tqdm subclass fails on a disabled bar, and the engine package disables plain tqdm bars unless
     # told otherwise (this must precede tqdm's import); EvalScope's bars go to evalscope.log, not the screen.
     os.environ["TQDM_DISABLE"] = ""

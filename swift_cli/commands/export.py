@@ -29,6 +29,21 @@ def target_format(cfg) -> str | None:
     return "ollama" if cfg.export.to_ollama else cfg.export.to
 
 
+# the extra each target or quantizer needs beyond the core (GGUF / Ollama, bnb and merging are core)
+EXTRA_FOR = {"onnx": "onnx", "hqq": "quant", "quanto": "quant", "torchao": "quant", "gptq": "gptq", "awq": "awq"}
+
+
+def require_extras(cfg) -> None:
+    """Stop in one line (exit 3, with the install command) when the chosen format or quantizer's extra is missing."""
+    from swift_cli.extras import require_extra
+
+    fmt, method = target_format(cfg), cfg.quant.quant_method
+    if fmt in EXTRA_FOR:
+        require_extra(EXTRA_FOR[fmt], flag=f"--to {fmt}")
+    if method in EXTRA_FOR:
+        require_extra(EXTRA_FOR[method], flag=f"--quant_method {method}")
+
+
 def validate(cfg) -> tuple[list[str], object | None]:
     """Every problem (one line each) and the resolved source when it could be resolved."""
     from swift_cli.engine.export import flow, gguf_writer, merge, quantizers
@@ -101,6 +116,7 @@ def main(argv: list[str], prog: str = "swift export") -> int:
     _, cfg = parse(ExportConfig, argv, prog, SUMMARY)
     problems, src = validate(cfg)
     fail_on(problems)
+    require_extras(cfg)
     return execute(cfg, src)
 
 

@@ -30,4 +30,5 @@ def main(argv: list[str], prog: str = "swift quantize") -> int:
     ecfg = build_config(export.ExportConfig, flat_dict(cfg, redact=False))
     problems, src = export.validate(ecfg)
     fail_on(problems)
+    export.require_extras(ecfg)
     return export.execute(ecfg, src)

@@ -92,6 +92,10 @@ def planned_defaults(cfg, plan):
     """Options left unset that the run's plan decides: gradient checkpointing only when memory needs it (it costs
     a third more compute per step). Without an estimate it is on, as in ms-swift."""
     cfg = report_to_default(cfg)
+    if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):
+        from swift_cli.extras import require_extra
+
+        require_extra("eval", flag="--eval_use_evalscope true")
     if cfg.train.gradient_checkpointing is not None:
         return cfg
     if plan is None:
