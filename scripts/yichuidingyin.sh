@@ -124,7 +124,7 @@ fi
 t0="$(date +%s.%N)"
 say() { printf '[yichui %6ss] %s\n' "$(awk -v now="$(date +%s.%N)" -v t0="$t0" 'BEGIN {printf "%.1f", now - t0}')" "$*"; }
 bounded() {  # bounded SECONDS WHAT CMD...: run CMD, or stop with one line when it outlives its bound
-  local limit="$1" what="$2"; shift 2
+  local limit="${YICHUI_INSTALL_TIMEOUT:-$1}" what="$2"; shift 2
   local rc=0
   timeout --kill-after=10 "$limit" "$@" || rc=$?
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
