@@ -16,7 +16,7 @@ core_n=0; core_mb=0
 for extra in "${extras[@]}"; do
   venv="$work/$extra"
   uv venv -q -p python3.11 "$venv"
-  target="$repo_dir"; [ "$extra" = core ] || target="$repo_dir[$extra]"
+  target="$repo_dir"; [ "$extra" = core ] || target="${repo_dir}[$extra]"
   uv pip install -q --python "$venv/bin/python" ${links[@]+"${links[@]}"} -c "$repo_dir/locks/cpu.txt" \
     -c "$work/torch.txt" "torch==2.13.0" "$target"
   n="$(find "$venv"/lib/python*/site-packages -maxdepth 1 -name '*.dist-info' | wc -l)"
