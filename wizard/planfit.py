@@ -108,12 +108,24 @@ def wishes(values: dict[str, Any], task: str) -> dict[str, Any]:
     return out
 
 
+def measured(values: dict[str, Any], task: str) -> dict | None:
+    """The token lengths of the chosen data, read with the model's tokenizer where both are local (so the first
+    estimate shown is the refined one, not every row at --max_length)."""
+    from swift_cli.engine.data.measure import length_stats
+
+    return length_stats(values.get("model"), list(values.get("dataset") or []), task,
+                        max_length=values.get("max_length") or 2048,
+                        truncation=values.get("truncation_strategy") or "delete",
+                        model_name=values.get("model_name") or (), model_author=values.get("model_author") or (),
+                        system=values.get("system"), seed=values.get("seed") or 42)
+
+
 def make_plan(config_cls: type, values: dict[str, Any], task: str, hardware: str | None):
     """(the planner's plan for these answers, None) or (None, why it could not be made)."""
     from hardware.plan import make_plan as plan
 
     try:
-        return plan(model_spec(values), profile(hardware), wishes(values, task), None), None
+        return plan(model_spec(values), profile(hardware), wishes(values, task), measured(values, task)), None
     except SwiftError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - an estimate we cannot make must not stop the wizard

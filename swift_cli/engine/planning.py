@@ -91,13 +91,28 @@ def model_config(cfg) -> dict:
     return config
 
 
+def measured_stats(cfg, task: str) -> dict | None:
+    """The token lengths of the run's data where model tokenizer and data are local (engine/data/measure.py)."""
+    from swift_cli.engine.data.measure import length_stats
+
+    data, model = getattr(cfg, "data", None), getattr(cfg, "model", None)
+    if data is None or model is None or not getattr(data, "dataset", None):
+        return None
+    return length_stats(model.model, data.dataset, task, max_length=data.max_length,
+                        truncation=data.truncation_strategy, model_name=data.model_name,
+                        model_author=data.model_author, system=getattr(model, "system", None),
+                        seed=getattr(getattr(cfg, "train", None), "seed", 42))
+
+
 def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True):
-    """Plan for `cfg` from the model's config.json alone (no weights)."""
+    """Plan for `cfg` from the model's config.json alone (no weights), with the data's measured token lengths
+    when they can be read here (local tokenizer and data) and none were given."""
     from hardware.plan import make_plan as plan
     from hardware.spec import ModelSpec
     from swift_cli.engine.vl.plan import add_vision
 
-
+    if data_stats is None:
+        data_stats = measured_stats(cfg, task)
     config = model_config(cfg)  # vision-language models: + the tower and the images (hardware.memory_vl)
     decoder = plan(ModelSpec.from_config(config), load_profile(cfg.train.hardware), wishes(cfg, task, free), data_stats)
     return add_vision(decoder, config, cfg, data_stats)

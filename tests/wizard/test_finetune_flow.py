@@ -54,6 +54,18 @@ def test_flow_trains_the_tiny_model_to_an_adapter_and_reports(flow):
     assert "Traceback" not in screen
 
 
+def test_first_estimate_shown_is_the_refined_one(flow):
+    """The estimate on the wizard's screen is made from the data's measured token lengths, so it is the same
+    figure the run predicts after tokenizing (not every row at --max_length)."""
+    import re
+
+    screen = " ".join(flow["screen"].split())
+    shown = re.search(r"Memory estimate: fits: ([0-9.]+) of", screen)
+    predicted = re.search(r"predicted ([0-9.]+) GiB", screen)
+    assert shown and predicted, screen[-3000:]
+    assert abs(float(shown.group(1)) - float(predicted.group(1))) <= 0.051, (shown.group(0), predicted.group(0))
+
+
 def test_confirmation_shows_the_saved_command_and_the_run_used_it(flow):
     (run,) = flow["runs"]
     command = (run / "command.sh").read_text(encoding="utf-8").strip().splitlines()[-1]
