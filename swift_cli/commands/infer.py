@@ -84,11 +84,10 @@ def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
         history = _fit_history(chat, history + [turn], max_length,
                                min(params.max_new_tokens, max_length // 2))
         if interactive and stream:
-            from transformers import TextStreamer
+            from swift_cli.engine.generate import clean_streamer
 
             print(">>> ", end="", flush=True)
-            text, _, _ = chat.generate(history, params, streamer=TextStreamer(chat.tokenizer, skip_prompt=True,
-                                                                              skip_special_tokens=True))
+            text, _, _ = chat.generate(history, params, streamer=clean_streamer(chat.tokenizer))
         else:
             text, _, _ = chat.generate(history, params)
             print(f">>> {text}" if interactive else text, flush=True)

@@ -10,6 +10,23 @@ from swift_cli.errors import UsageError
 BASE = "__base__"  # adapter name meaning "no adapter"
 
 
+def complete_chars(text: str) -> str:
+    """`text` without a trailing incomplete character: byte-level tokenizers decode a multi-byte UTF-8 character
+    cut by max_new_tokens (or a stop) as U+FFFD. Only the end is trimmed; a U+FFFD inside the text is kept."""
+    return text.rstrip("\ufffd")
+
+
+def clean_streamer(tokenizer):
+    """transformers' TextStreamer for the terminal, without the U+FFFD of a character cut at the end."""
+    from transformers import TextStreamer
+
+    class _Clean(TextStreamer):
+        def on_finalized_text(self, text: str, stream_end: bool = False):
+            super().on_finalized_text(complete_chars(text) if stream_end else text, stream_end)
+
+    return _Clean(tokenizer, skip_prompt=True, skip_special_tokens=True)
+
+
 @dataclass
 class GenParams:
     max_new_tokens: int = 512
@@ -119,7 +136,7 @@ class ChatModel:
         with torch.no_grad(), self._adapter_scope(adapter):
             out = self.model.generate(**inputs, streamer=streamer, **self._kwargs(params))
         new = out[0, len(ids):].tolist()
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        text = complete_chars(self.tokenizer.decode(new, skip_special_tokens=True))
         for s in params.stop:
             text = text.split(s)[0]
         return text, len(ids), len(new)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from swift_cli.engine.generate import GenParams
+from swift_cli.engine.generate import GenParams, complete_chars
 
 
 def batch_key(sampling: GenParams, adapter: str, unique: int) -> tuple:
@@ -188,7 +188,7 @@ class Batcher:
     def _finish(self, row: Row, reason: str) -> None:
         row.done = True
         job = row.job
-        text = self._decode([t for t in row.tokens if t not in self.eos])
+        text = complete_chars(self._decode([t for t in row.tokens if t not in self.eos]))
         cut = [text.index(s) for s in job.sampling.stop if s in text]
         if cut:
             text, reason = text[:min(cut)], "stop"
