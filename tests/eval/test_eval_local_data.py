@@ -95,6 +95,35 @@ def test_original_layouts_and_user_files_score_offline(tiny_model, data, tmp_pat
     assert all("Here are some examples" in p for p in gsm_prompts)  # few-shot from the local train.jsonl
 
 
+def _gsm8k_n(tiny_model, folder: Path, out: Path, env: dict) -> int:
+    proc = swift("eval", "--model", tiny_model, "--eval_dataset", "gsm8k", "--eval_dataset_args",
+                 json.dumps({"gsm8k": {"local_path": str(folder)}}), "--eval_generation_config", '{"max_tokens": 4}',
+                 "--eval_output_dir", out, env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                                                "MODELSCOPE_OFFLINE": "1", **env}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (run,) = out.iterdir()
+    return json.loads((run / "eval_report.json").read_text())["models"]["tiny"]["gsm8k"]["n"]
+
+
+def test_a_readme_that_is_no_dataset_card_and_copies_under_one_name(tiny_model, tmp_path):
+    """The layout is read from the files: GSM8K's original test.jsonl beside a README.md that is a licence note
+    scores as it should. Two different copies in folders of the same name, one datasets cache: each scores its own
+    rows (the staged copy is keyed by content)."""
+    rows = [{"question": q, "answer": a} for q, a in GSM8K_ROWS]
+    env = {"HF_DATASETS_CACHE": str(tmp_path / "hf-datasets"), "HF_HOME": str(tmp_path / "hf")}
+    first = tmp_path / "a" / "gsm8k"
+    write_jsonl(first / "test.jsonl", rows)
+    write_jsonl(first / "train.jsonl", rows[:1])
+    (first / "README.md").write_text("# GSM8K\n\nReleased under the MIT licence by its authors.\n", encoding="utf-8")
+    assert _gsm8k_n(tiny_model, first, tmp_path / "out1", env) == 3
+    second = tmp_path / "b" / "gsm8k"
+    write_jsonl(second / "test.jsonl", rows[1:])
+    write_jsonl(second / "train.jsonl", rows[:1])
+    assert _gsm8k_n(tiny_model, second, tmp_path / "out2", env) == 2
+    write_jsonl(first / "test.jsonl", rows[:1])  # an edited copy in place is read anew
+    assert _gsm8k_n(tiny_model, first, tmp_path / "out3", env) == 1
+
+
 @pytest.mark.parametrize("case", ["unknown", "gsm8k_row", "mcq_answer", "qa_json", "bad_json", "no_local",
                                   "mmlu_answer"])
 def test_bad_input_is_one_line_exit_2_before_loading(case, data, tmp_path):

@@ -154,13 +154,17 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
         _check_hub(name, meta)
         return args
     folder = _existing_dir(name, local)
-    if (folder / "README.md").is_file() or name in BUILTIN:
-        return {**args, "local_path": str(folder)}  # already the hub-snapshot layout EvalScope reads
+    # Staged under a name that carries the content's hash: the datasets cache keys its entries by folder name and
+    # config, so two different copies in folders of the same name must not meet there.
+    dst = stage_root / f"{name}-{content_key(folder)}"
+    if name in BUILTIN or is_hub_snapshot(folder):
+        shutil.copytree(folder, dst)
+        return {**args, "local_path": str(dst)}  # already the hub-snapshot layout EvalScope reads
     if subject_tables.handles(name):   # MMLU, CMMLU: subject CSVs → the one table EvalScope reads
-        subsets, shots = subject_tables.stage(name, meta, folder, stage_root / name, SPLITS)
-        out = {**args, "local_path": str(stage_root / name)}
+        subsets, shots = subject_tables.stage(name, meta, folder, dst, SPLITS)
+        out = {**args, "local_path": str(dst)}
     else:
-        staged = stage_original_layout(name, meta, folder, stage_root / name)
+        staged = stage_original_layout(name, meta, folder, dst)
         subsets, shots = staged.subsets, staged.rows(meta.train_split)
         out = {**args, "local_path": str(staged.root)}
     if "subset_list" not in args and subsets != list(meta.subset_list):
@@ -170,6 +174,30 @@ def _prepare(name: str, meta, args: dict, stage_root: Path, notes: list[str]) ->
         notes.append(f"{name}: {shots} {meta.train_split} rows in {folder}, so {shots}-shot instead of "
                      f"{meta.few_shot_num} (set few_shot_num in --eval_dataset_args to change)")
     return out
+
+
+def is_hub_snapshot(folder: Path) -> bool:
+    """The hub-snapshot layout: a README.md whose YAML front matter names the data files (`configs:`). Any other
+    README (a licence note, the repository's readme) says nothing about the layout."""
+    readme = folder / "README.md"
+    if not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    if not text.startswith("---"):
+        return False
+    front = text[3:].split("\n---", 1)[0]
+    return any(line.startswith("configs:") for line in front.splitlines())
+
+
+def content_key(folder: Path) -> str:
+    """12 hex digits of sha256 over the folder's data files and README (relative names and bytes)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and (p.suffix in DATA_EXTS or p.name == "README.md")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _check_hub(name: str, meta) -> None:
