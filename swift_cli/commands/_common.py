@@ -18,6 +18,9 @@ def parse(config_cls: type, argv: list[str], prog: str, summary: str, positional
         render_help(config_cls, prog, summary, usage_tail)
         raise SystemExit(0)
     pos, cfg = parse_command(config_cls, argv, positionals_allowed=positionals > 0)
+    from swift_cli.options import compat
+
+    compat.check(cfg, prog.split()[-1])
     if len(pos) > positionals:
         extra = pos[positionals]
         raise UsageError(f"unexpected argument {extra!r} (options start with --; see {prog} --help)")

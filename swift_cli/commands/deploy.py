@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.engine.serve.options import ServeArgs
 from swift_cli.options.groups import BackendArgs, GenerationArgs, ModelArgs
@@ -12,12 +13,16 @@ SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions 
            "defaults for requests that do not set them.")
 
 
+MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs)
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     model: ModelArgs
     generation: GenerationArgs
     serve: ServeArgs
     backend: BackendArgs
+    ms: MsDeployArgs
 
 
 def problems(cfg: DeployConfig) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import EvalArgs
 from swift_cli.options.groups import BackendArgs, ModelArgs
@@ -14,11 +15,15 @@ SUMMARY = ("Benchmarks (EvalScope's names: gsm8k, arc, ceval, cmmlu, mmlu, ...; 
            "--eval_output_dir. --compare RUN_A RUN_B prints the per-dataset difference with a 95% interval.")
 
 
+MsEvalArgs = compat_group("eval", ModelArgs, BackendArgs, EvalArgs)
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     model: ModelArgs
     backend: BackendArgs
     eval: EvalArgs
+    ms: MsEvalArgs
 
 
 def problems(cfg: EvalConfig) -> list[str]:

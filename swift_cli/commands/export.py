@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.errors import UsageError
 from swift_cli.options.export import ExportArgs, GgufArgs, OnnxArgs, OutputArgs, PushArgs, QuantizeArgs
@@ -12,6 +13,9 @@ from swift_cli.options.groups import ModelArgs
 
 SUMMARY = ("Merge adapters (<ckpt>-merged/), write GGUF/Ollama/ONNX, quantize or push; every artifact is "
            "verified by reloading it (verification.json).")
+
+
+MsExportArgs = compat_group("export", ModelArgs, ExportArgs, OutputArgs, GgufArgs, OnnxArgs, QuantizeArgs, PushArgs)
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class ExportConfig:
     onnx: OnnxArgs
     quant: QuantizeArgs
     push: PushArgs
+    ms: MsExportArgs
 
 
 def target_format(cfg) -> str | None:

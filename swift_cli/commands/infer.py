@@ -4,12 +4,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import parse
 from swift_cli.errors import UsageError
 from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
 from swift_cli.options.vision import ImageInputArgs
 
 SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
+
+
+MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, ImageInputArgs)
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class InferConfig:
     infer: InferArgs
     backend: BackendArgs
     image: ImageInputArgs
+    ms: MsInferArgs
 
 
 def main(argv: list[str], prog: str = "swift infer") -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.commands.sft import validate as validate_sft
 from swift_cli.options import rl
@@ -10,6 +11,9 @@ from swift_cli.options.groups import DataArgs, ModelArgs, RlhfArgs, TrainArgs, T
 
 SUMMARY = ("Preference training (DPO, ORPO, CPO, SimPO, KTO), reward models (rm) and online RL (GRPO with reward "
            "functions, GKD) from an SFT adapter (--adapters) or LoRA/full from scratch; every sft flag applies.")
+
+
+MsRlhfArgs = compat_group("rlhf", RlhfArgs, ModelArgs, DataArgs, TunerArgs, TrainArgs, rl.RlArgs)
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class RlhfConfig:
     tuner: TunerArgs
     train: TrainArgs
     rl: rl.RlArgs
+    ms: MsRlhfArgs
 
 
 def validate(cfg) -> list[str]:

@@ -5,12 +5,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import TrainEvalArgs
 from swift_cli.options.groups import DataArgs, ModelArgs, TrainArgs, TunerArgs
 from swift_cli.options.vision import VisionArgs
 
 SUMMARY = "Supervised fine-tuning with LoRA / DoRA / QLoRA adapters or full weights (trl + peft)."
+
+
+MsSftArgs = compat_group("pt", ModelArgs, DataArgs, TunerArgs, TrainArgs, TrainEvalArgs, VisionArgs)  # pt ⊇ sft
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class SftConfig:
     train: TrainArgs
     evalscope: TrainEvalArgs
     vision: VisionArgs
+    ms: MsSftArgs
 
 
 def validate(cfg, task: str = "sft") -> list[str]:

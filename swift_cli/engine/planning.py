@@ -45,6 +45,9 @@ def wishes(cfg, task: str, free: bool = True) -> dict[str, Any]:
     choose the rest (`swift plan`), every value when it must describe this exact run (--dry_run, a real run;
     then one process unless NPROC_PER_NODE says otherwise)."""
     chosen = explicit_values(cfg) if free else flat_dict(cfg, redact=False)
+    ms = getattr(cfg, "ms", None)  # ms-swift's flags without an option of ours are never planned (options/compat.py)
+    if ms is not None:
+        chosen = {k: v for k, v in chosen.items() if not hasattr(ms, k)}
     out = {k: chosen[k] for k in PLANNER_KEYS if k in chosen and chosen[k] not in (None, [])}
     if "target_modules" in out:
         out["target_modules"] = out["target_modules"] if len(out["target_modules"]) > 1 else out["target_modules"][0]

@@ -81,7 +81,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
     t = cfg.train
     eval_strategy = t.eval_strategy or ("steps" if has_eval else "no")
     report_to = [r for r in (t.report_to or []) if r.lower() != "none"] or "none"
-    return dict(
+    kwargs = dict(
         output_dir=str(run_dir), num_train_epochs=t.num_train_epochs, max_steps=t.max_steps,
         per_device_train_batch_size=t.per_device_train_batch_size,
         per_device_eval_batch_size=t.per_device_eval_batch_size,
@@ -98,6 +98,10 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
         logging_nan_inf_filter=False,  # a NaN/inf loss must show in the logs (hints.nonfinite_callback stops on it)
         deepspeed=deepspeed_config(t.deepspeed, device), fsdp=t.fsdp,
     )
+    from swift_cli.options.compat import trainer_fields
+
+    kwargs.update(trainer_fields(cfg))  # ms-swift's TrainingArguments flags the user gave, unchanged
+    return kwargs
 
 
 def policy_model(cfg, loaded: Loaded):

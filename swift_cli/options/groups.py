@@ -150,7 +150,8 @@ class InferArgs:
 class BackendArgs:
     """Which inference engine runs the model."""
 
-    infer_backend: str = opt("pt", "pt (transformers) or vllm", choices=("pt", "transformers", "vllm"))
+    infer_backend: str = opt("pt", "pt (transformers) or vllm; ms-swift's sglang / lmdeploy are known but not "
+                             "installable here", choices=("pt", "transformers", "vllm", "sglang", "lmdeploy"))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ def render_help(config_cls: type, prog: str, summary: str, usage_tail: str = "")
     groups = command_groups(config_cls)
     specs = command_specs(config_cls)
     for gname, gcls in groups.items():
+        if gname == "ms":  # ms-swift's flags without an option of ours (options/compat.py): one line, not hundreds
+            n = sum(1 for s in specs if s.group == gname)
+            console.print(f"[dim]... and {n} more ms-swift flags of this command, accepted as ms-swift documents them "
+                          "(each either runs, or says in one line why not here).[/]\n")
+            continue
         table = Table(title=(gcls.__doc__ or gname).strip(), title_justify="left", show_header=False,
                       box=None, pad_edge=False)
         table.add_column(style="cyan", no_wrap=True)

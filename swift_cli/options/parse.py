@@ -157,6 +157,8 @@ def parse_command(config_cls: type, argv: list[str], positionals_allowed: bool =
     specs = command_specs(config_cls)
     config_path = None
     rest: list[str] = []
+    if argv and argv[0].lower().endswith((".yaml", ".yml")) and not argv[0].startswith("-"):
+        config_path, argv = argv[0], argv[1:]  # ms-swift's `swift sft config.yaml`: the same as --config
     it = iter(range(len(argv)))
     for i in it:
         token = argv[i]
