@@ -123,6 +123,20 @@ class InterruptToCheckpoint(TrainerCallback):
         return control
 
 
+def processor_files_callback(model_dir: Path):
+    """Every checkpoint gets the base model's processor files (image processor, processor and chat-template
+    files; the trainer saves only the tokenizer), so a full or VL checkpoint loads in infer/deploy/eval/export."""
+    from swift_cli.engine.vl.processor import copy_processor_files
+
+    class CopyProcessorFiles(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if ckpt.is_dir():
+                copy_processor_files(model_dir, ckpt)
+
+    return CopyProcessorFiles()
+
+
 def nonfinite_callback():
     """A TrainerCallback that stops training and saves the state when the logged loss (or grad norm) is NaN/inf;
     `.step`, `.value` tell what happened (None while all is well)."""

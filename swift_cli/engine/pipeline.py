@@ -190,7 +190,7 @@ def _train_run(cfg, task: str) -> Result:
         trainer.add_callback(EvalScopeCallback(cfg.evalscope, run_dir, cfg.tuner.train_type == "full",
                                                loaded.model_dir))
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
-                     **cockpit_run(cfg, task, monitor, deadline))
+                     model_dir=loaded.model_dir, **cockpit_run(cfg, task, monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)
 
 
@@ -239,5 +239,5 @@ def _align_run(cfg) -> Result:
     run_dir = start_run(cfg, task, loaded, stats)
     trainer = align.build_trainer(cfg, loaded, items, val, run_dir)
     ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{task} {loaded.model_dir.name}",
-                     **cockpit_run(cfg, "rlhf", monitor, deadline))
+                     model_dir=loaded.model_dir, **cockpit_run(cfg, "rlhf", monitor, deadline))
     return Result(run_dir, ckpt, time.perf_counter() - start)

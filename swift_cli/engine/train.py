@@ -205,7 +205,7 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
 
 
 def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=None, deadline: float | None = None,
-        on_diverged=None, resume_command=None) -> Path:
+        on_diverged=None, resume_command=None, model_dir: Path | None = None) -> Path:
     """Train with logs, progress, a resource monitor (engine.monitor.Monitor), NaN/inf stop, Ctrl-C and
     --max_runtime (`deadline`, time.monotonic()) handling; returns the last checkpoint."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
@@ -222,6 +222,8 @@ def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=No
     trainer.add_callback(progress)
     nonfinite = callbacks.nonfinite_callback()
     trainer.add_callback(nonfinite)
+    if model_dir is not None:
+        trainer.add_callback(callbacks.processor_files_callback(model_dir))
     interrupt = callbacks.InterruptToCheckpoint(deadline).install()
     trainer.add_callback(interrupt)
     from swift_cli.engine import launch

@@ -125,3 +125,20 @@ def test_merge_lora_keeps_architecture_and_processor(vl_run, colour_data):
     answer = swift("infer", "--model", merged, "--images", image, "--query", "What colour is the shape?",
                    "--max_new_tokens", "4")
     assert answer.returncode == 0 and answer.stdout.strip() == colour, answer.stderr[-2000:]
+
+
+def test_full_checkpoint_loads_as_it_is(tiny_vl_model, colour_data, tmp_path):
+    """`--train_type full --freeze_vit false`: the checkpoint carries the processor files, so infer and deploy load
+    it as a model folder (it used to stop at "Can't load image processor")."""
+    out = tmp_path / "full"
+    proc = swift("sft", "--model", tiny_vl_model, "--dataset", f"{colour_data[0]}#16", "--train_type", "full",
+                 "--freeze_vit", "false", "--max_steps", "2", "--save_steps", "2", "--max_length", "128",
+                 "--report_to", "none", "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (ckpt,) = out.glob("v*/checkpoint-2")
+    assert json.loads((ckpt / "preprocessor_config.json").read_text())["processor_class"] == "Qwen2VLProcessor"
+    (image, _), = _test_rows(colour_data, 1)
+    answer = swift("infer", "--model", ckpt, "--images", image, "--query", "What colour is the shape?",
+                   "--max_new_tokens", "2")
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    assert "Traceback" not in answer.stderr and answer.stdout.strip()

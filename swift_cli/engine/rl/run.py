@@ -88,7 +88,7 @@ def _rl_run(cfg) -> pipeline.Result:
         else:
             trainer = gkd.build_trainer(cfg, loaded, rows, val, run_dir)
         ckpt = train.run(trainer, run_dir, cfg.train.resume_from_checkpoint, f"{kind} {loaded.model_dir.name}",
-                         **pipeline.cockpit_run(cfg, "rlhf", monitor, deadline))
+                         model_dir=loaded.model_dir, **pipeline.cockpit_run(cfg, "rlhf", monitor, deadline))
     except BaseException:
         # A run that failed before its first checkpoint (a plugin raising mid-rollout, a trainer refusing its
         # arguments) leaves no half-written folder behind; one with checkpoints is kept for --resume_from_checkpoint.
