@@ -46,6 +46,9 @@ REFUSED_VALUES = {
                                     "a CUDA machine with lmdeploy; here --infer_backend pt"),
 }
 
+# ms-swift flags of the "ms" group that a command does act on (no "no effect" note for them)
+ACTED_ON = {"rlhf": {"columns"}}
+
 
 def _fields(cls: str, seen: set) -> dict[str, tuple]:
     if cls in seen:
@@ -126,8 +129,8 @@ def check(cfg, command: str) -> None:
         if reason and value != defaults[name] and value not in (None, [], 0, False):
             why, what = reason
             raise RequirementError(f"--{name} {value}: {why}; it runs on {what}")
-        if command in TRAINING and name in HF:
-            continue  # reaches the trainer (trainer_fields)
+        if (command in TRAINING and name in HF) or name in ACTED_ON.get(command, ()):
+            continue  # reaches the trainer (trainer_fields), or the command reads it
         inert.append(f"--{name}")
     if inert:
         print(f"note: {' '.join(inert)}: ms-swift flag{'s' if len(inert) > 1 else ''} accepted; no effect in "
@@ -148,3 +151,19 @@ def trainer_fields(cfg) -> dict[str, Any]:
                 pass
         out[name] = value
     return out
+
+
+def columns_mapping(cfg) -> dict[str, str]:
+    """ms-swift's --columns '{"answer": "solution"}': dataset columns renamed as rows are read."""
+    from swift_cli.errors import UsageError
+
+    text = getattr(getattr(cfg, GROUP, None), "columns", None)
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        raise UsageError(f"--columns {text}: not valid JSON (e.g. '{{\"answer\": \"solution\"}}')") from None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise UsageError(f"--columns {text}: expected a JSON object of old name: new name")
+    return {str(k): v for k, v in mapping.items()}

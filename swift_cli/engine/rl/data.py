@@ -58,15 +58,21 @@ def sft_row(row, system: str | None) -> dict:
 
 def collect(cfg, convert) -> tuple[list[dict], list[dict]]:
     """(train, validation) rows through `convert(raw, system)`, every bad row reported by location."""
+    from swift_cli.options.compat import columns_mapping
+
     d = cfg.data
     kw = {"model_name": d.model_name, "model_author": d.model_author, "use_hf": cfg.model.use_hf}
+    rename = columns_mapping(cfg)
 
     def read(specs):
         rows, problems = [], []
         for i, spec in enumerate(specs):
             for raw in load_rows(spec, seed=cfg.train.seed + i, problems=problems, **kw):
+                data = raw.data
+                if rename and isinstance(data, dict):
+                    data = {rename.get(k, k): v for k, v in data.items()}
                 try:
-                    rows.append(convert(raw.data, cfg.model.system))
+                    rows.append(convert(data, cfg.model.system))
                 except RowError as exc:
                     problems.append(f"{raw.where}: {exc}")
         return rows, problems

@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from swift_cli.engine.rl import rewards
+from swift_cli.engine.rl.ms_plugin_names import ms_swift_names
 from swift_cli.errors import UsageError
 from swift_cli.options.rl import BUILTIN_REWARDS
 
@@ -38,11 +39,10 @@ def load_module(path: str):
     spec = importlib.util.spec_from_file_location(f"yichui_plugin_{file.stem}", file)
     module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        with ms_swift_names():  # a plugin written for ms-swift imports swift.rewards / swift.plugin unchanged
+            spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - user code: any failure is reported as one line
-        hint = " (ms-swift's `swift.plugin` is not available: define plain functions)" \
-            if isinstance(exc, ImportError) and "swift" in str(exc) else ""
-        raise PluginError(f"--external_plugins {path}: importing it failed: {_first_line(exc)}{hint}") from None
+        raise PluginError(f"--external_plugins {path}: importing it failed: {_first_line(exc)}") from None
     return module
 
 
