@@ -33,6 +33,10 @@ def validate(cfg, task: str = "sft") -> list[str]:
     problems = []
     if not cfg.model.model and not cfg.model.adapters:
         problems.append("--model is required (a local dir, a ModelScope id, or a HF id with --use_hf true)")
+    from swift_cli.engine.tuners import ms_only_problem
+
+    if ms_only := ms_only_problem(cfg.tuner.train_type):
+        problems.append(ms_only)
     if cfg.model.adapters and cfg.tuner.train_type == "full":
         problems.append("--adapters continues adapter training; it cannot be combined with --train_type full")
     if not cfg.data.dataset:

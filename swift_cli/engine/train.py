@@ -61,14 +61,19 @@ def quant_config(cfg, dtype):
                               bnb_4bit_compute_dtype=models.pick_dtype(compute, "cuda") if compute else dtype)
 
 
-def lora_config(cfg, task_type: str = "CAUSAL_LM"):
-    """peft LoraConfig from the tuner options (None for full fine-tuning)."""
+def lora_config(cfg, task_type: str = "CAUSAL_LM", steps: int | None = None):
+    """peft LoraConfig from the tuner options (None for full fine-tuning); the other peft tuners ms-swift names
+    (engine/tuners.py) from the same options."""
     if cfg.tuner.train_type == "full":
         return None
     from peft import LoraConfig
 
+    from swift_cli.engine import tuners
+
     targets = cfg.tuner.target_modules
     target = "all-linear" if targets in (["all-linear"], ["all"], ["ALL"]) else targets
+    if cfg.tuner.train_type in tuners.PEFT_TUNERS:
+        return tuners.peft_config(cfg, target, task_type, steps)
     return LoraConfig(r=cfg.tuner.lora_rank, lora_alpha=cfg.tuner.lora_alpha, lora_dropout=cfg.tuner.lora_dropout,
                       target_modules=target, modules_to_save=cfg.tuner.modules_to_save or None,
                       use_dora=cfg.tuner.train_type == "dora" or cfg.tuner.use_dora, task_type=task_type)
@@ -104,7 +109,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
     return kwargs
 
 
-def policy_model(cfg, loaded: Loaded):
+def policy_model(cfg, loaded: Loaded, steps: int | None = None):
     """(model, peft_config): base + the adapter given by --adapters to keep training, or the base and a new
     LoRA config (None for full fine-tuning)."""
     base = models.load_model(loaded.model_dir, loaded.dtype, loaded.device, cfg.model.attn_impl,
@@ -114,7 +119,7 @@ def policy_model(cfg, loaded: Loaded):
     base.config.use_cache = False
     adapters = models.parse_adapters(cfg.model.adapters)
     if not adapters:
-        return base, lora_config(cfg)
+        return base, lora_config(cfg, steps=steps)
     if len(adapters) > 1:
         raise UsageError("--adapters: training continues exactly one adapter")
     from peft import PeftModel
@@ -186,8 +191,10 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
 
     from swift_cli.engine.data.packing import PackedCollator, PaddingFreeCollator
 
+    from swift_cli.engine import tuners
+
     prepare_device(loaded.device)
-    model, peft_config = policy_model(cfg, loaded)
+    model, peft_config = policy_model(cfg, loaded, steps=tuners.total_steps(cfg, len(data.train)))
     packing = cfg.data.packing or task == "pt"
     padding_free = bool(cfg.data.padding_free) and not packing
     kwargs = trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(data.val))
@@ -198,6 +205,8 @@ def build_sft_trainer(cfg, loaded: Loaded, data: Prepared, run_dir: Path, extra_
     to_dataset = (lambda rows: _packed_dataset(rows, cfg.data.max_length, task)) if packing else _to_dataset
     collator = PackedCollator(loaded.tokenizer.pad_token_id) if packing else \
         PaddingFreeCollator() if padding_free else None
+    if cfg.tuner.train_type == "adalora":
+        extra_callbacks = (*extra_callbacks, tuners.adalora_callback())
     return SFTTrainer(model=model, args=args, train_dataset=to_dataset(data.train),
                       eval_dataset=to_dataset(data.val) if data.val else None, data_collator=collator,
                       processing_class=loaded.tokenizer, peft_config=peft_config,
