@@ -5,7 +5,7 @@
 set -euo pipefail
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extras=("$@")
-[ "${#extras[@]}" -gt 0 ] || extras=(core eval quant onnx tensorboard llamacpp web bot cpu test)
+[ "${#extras[@]}" -gt 0 ] || extras=(core eval quant onnx tensorboard llamacpp cpu test)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 links=()

@@ -33,16 +33,21 @@ stamp() {  # stamp OUT: prepend the header with the inputs hash
     cat "$tmp/out.txt"; } > "$1"
 }
 
+# uv keeps the pins of the existing lock (read as the output file) wherever they still satisfy the requirements:
+# a requirement change moves only what it must.
+[ -f locks/cpu.txt ] && cp locks/cpu.txt "$tmp/out.txt"
 echo "[lock] cpu: Python 3.11, Linux x86_64, extras test (= every CPU extra + test tools)"
 uv pip compile pyproject.toml --quiet --extra test --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
   "${torch_src[@]}" -c "$tmp/torch.txt" --no-emit-package torch --no-header --annotation-style line \
   -o "$tmp/out.txt"
 stamp locks/cpu.txt
 
+rm -f "$tmp/out.txt"
+[ -f locks/cuda.txt ] && cp locks/cuda.txt "$tmp/out.txt"
 echo "[lock] cuda: Python 3.11, Linux x86_64, extras cpu + vllm + deepspeed, torch==2.13.0 (the CUDA build)"
 echo "torch==2.13.0" > "$tmp/torch.txt"
-uv pip compile pyproject.toml --quiet --extra eval --extra quant --extra onnx --extra tensorboard --extra web \
-  --extra bot --extra vllm --extra deepspeed --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+uv pip compile pyproject.toml --quiet --extra eval --extra quant --extra onnx --extra tensorboard \
+  --extra vllm --extra deepspeed --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
   -c "$tmp/torch.txt" --no-header --annotation-style line -o "$tmp/out.txt"
 stamp locks/cuda.txt
 echo "[lock] wrote locks/cpu.txt ($(grep -c '==' locks/cpu.txt) pins), locks/cuda.txt ($(grep -c '==' locks/cuda.txt) pins)"

@@ -77,8 +77,8 @@ def check(lock: Path, extras_wanted: list[str]) -> list[str]:
     return problems
 
 
-LOCK_EXTRAS = {"cpu.txt": ["eval", "quant", "onnx", "tensorboard", "llamacpp", "web", "bot", "test"],
-               "cuda.txt": ["eval", "quant", "onnx", "tensorboard", "web", "bot", "vllm", "deepspeed"]}
+LOCK_EXTRAS = {"cpu.txt": ["eval", "quant", "onnx", "tensorboard", "llamacpp", "test"],
+               "cuda.txt": ["eval", "quant", "onnx", "tensorboard", "vllm", "deepspeed"]}
 
 
 def main(argv: list[str]) -> int:

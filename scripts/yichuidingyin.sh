@@ -29,7 +29,7 @@ usage: bash scripts/yichuidingyin.sh [--auto] [--task T] [--model M] [--dataset 
   --hardware P    plan for a hardware profile (t4, a100-80g:2, ...) instead of this machine
   --install-only  set up the venv and exit
   --extras LIST   extra dependency groups, comma separated: eval, quant, onnx, tensorboard, llamacpp,
-                  web, bot, cpu (all of those), test, vllm, deepspeed, gptq, awq
+                  cpu (all of those), test, vllm, deepspeed, gptq, awq
 environment: YICHUI_HOME (default ~/.yichui), YICHUI_TORCH_SPEC (default torch==2.13.0), PYTHON,
              YICHUI_MIN_DISK_GB (default 4), YICHUI_INSTALLER (uv, default; pip), YICHUI_LOCK (a lock file;
              default locks/cpu.txt, locks/cuda.txt where nvidia-smi answers)
