@@ -12,14 +12,6 @@ if [[ "${YICHUI_FRESH:-0}" == "1" ]]; then
   export YICHUI_HOME="$fresh/home" UV_CACHE_DIR="$fresh/uv-cache" PIP_NO_CACHE_DIR=1
   echo "== fresh install into $YICHUI_HOME (empty caches)"
 fi
-# The browser tests drive Debian's Chromium through its own ChromeDriver (nothing is downloaded at test time).
-if ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "== apt-get install chromium chromium-driver (browser tests)"
-  start=$SECONDS
-  timeout 600 apt-get update -qq >/dev/null && \
-    DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq chromium chromium-driver >/dev/null
-  echo "== chromium installed in $((SECONDS - start)) s"
-fi
 start=$SECONDS
 bash "$repo_dir/scripts/yichuidingyin.sh" --install-only --extras test
 echo "== install took $((SECONDS - start)) s"
