@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "Check python, torch, drivers, disk, engines and hub reachability"),
     "validate-dataset": ("validate_dataset", "List every bad row of a dataset file with its line number"),
     "tiny-model": ("tiny_model", "Build the built-in tiny model (offline), for demos and tests"),
+    "sample": ("sample", "Many answers per prompt, scored by a reward, the best kept (rejection-sampling data)"),
     "rollout": ("rollout", "ms-swift's vLLM rollout server for GRPO server mode (CUDA + vLLM; refused here)"),
     "demo": ("demo", "The main job on the built-in tiny model: build, fine-tune, show before/after"),
 }
