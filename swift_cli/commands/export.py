@@ -8,7 +8,8 @@ from pathlib import Path
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.errors import UsageError
-from swift_cli.options.export import ExportArgs, GgufArgs, OnnxArgs, OutputArgs, PushArgs, QuantizeArgs
+from swift_cli.options.export import (UNRUNNABLE_QUANT, ExportArgs, GgufArgs, OnnxArgs, OutputArgs, PushArgs,
+                                      QuantizeArgs)
 from swift_cli.options.groups import ModelArgs
 
 SUMMARY = ("Merge adapters (<ckpt>-merged/), write GGUF/Ollama/ONNX, quantize or push; every artifact is "
@@ -39,8 +40,15 @@ EXTRA_FOR = {"onnx": "onnx", "hqq": "quant", "quanto": "quant", "torchao": "quan
 
 
 def require_extras(cfg) -> None:
-    """Stop in one line (exit 3, with the install command) when the chosen format or quantizer's extra is missing."""
+    """Stop in one line (exit 3, with the install command) when the chosen format or quantizer's extra is missing,
+    or when the quantizer cannot run here at all."""
+    from swift_cli.errors import RequirementError
     from swift_cli.extras import require_extra
+    from swift_cli.options.export import UNRUNNABLE_QUANT
+
+    if cfg.quant.quant_method in UNRUNNABLE_QUANT:
+        raise RequirementError(f"--quant_method {cfg.quant.quant_method}: {UNRUNNABLE_QUANT[cfg.quant.quant_method]};"
+                               " here: --quant_method gptq/awq on CUDA, or hqq, quanto, torchao, bnb on any machine")
 
     fmt, method = target_format(cfg), cfg.quant.quant_method
     if fmt in EXTRA_FOR:
@@ -119,6 +127,8 @@ def final_target(cfg, src) -> Path:
 
 def main(argv: list[str], prog: str = "swift export") -> int:
     _, cfg = parse(ExportConfig, argv, prog, SUMMARY)
+    if cfg.quant.quant_method in UNRUNNABLE_QUANT:
+        require_extras(cfg)  # before validation, which knows only the quantizers that run here
     problems, src = validate(cfg)
     fail_on(problems)
     require_extras(cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from swift_cli.commands._common import fail_on, parse
-from swift_cli.options.export import OutputArgs, PushArgs, QuantizeArgs
+from swift_cli.options.export import UNRUNNABLE_QUANT, OutputArgs, PushArgs, QuantizeArgs
 from swift_cli.options.groups import ModelArgs
 
 SUMMARY = ("Quantize a model (or adapters merged onto their base) to 4 or 8 bits; writes --output_dir with "
@@ -28,6 +28,8 @@ def main(argv: list[str], prog: str = "swift quantize") -> int:
     if cfg.quant.quant_method is None:
         fail_on(["--quant_method is required: hqq, quanto, torchao, bnb (CPU) or gptq, awq (CUDA)"])
     ecfg = build_config(export.ExportConfig, flat_dict(cfg, redact=False))
+    if cfg.quant.quant_method in UNRUNNABLE_QUANT:
+        export.require_extras(ecfg)
     problems, src = export.validate(ecfg)
     fail_on(problems)
     export.require_extras(ecfg)

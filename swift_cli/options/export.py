@@ -10,7 +10,10 @@ EXPORT_TARGETS = ("gguf", "ollama", "onnx")
 GGUF_TYPES = ("f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0")
 CPU_QUANT_METHODS = ("hqq", "quanto", "torchao", "bnb")
 CUDA_QUANT_METHODS = ("gptq", "awq")
-QUANT_METHODS = CPU_QUANT_METHODS + CUDA_QUANT_METHODS
+# ms-swift's names that need a CUDA GPU and a library not in yichui: refused in one line (commands/export.py)
+UNRUNNABLE_QUANT = {"fp8": "FP8 weights need a CUDA GPU with FP8 support (Hopper / Ada) and ms-swift's exporter",
+                    "gptq_v2": "GPTQ v2 needs a CUDA GPU and gptqmodel's v2 format (ms-swift's exporter)"}
+QUANT_METHODS = CPU_QUANT_METHODS + CUDA_QUANT_METHODS + tuple(UNRUNNABLE_QUANT)
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,12 @@ def test_positional_yaml_is_the_same_as_config(tmp_path):
     _, by_position = parse_command(cls, [str(recipe), "--max_steps", "5"])
     _, by_flag = parse_command(cls, ["--config", str(recipe), "--max_steps", "5"])
     assert by_position == by_flag and by_position.tuner.lora_rank == 16 and by_position.train.max_steps == 5
+
+
+@pytest.mark.parametrize("method", ["fp8", "gptq_v2"])
+def test_export_quant_methods_that_need_cuda_are_refused_in_one_line(method, tmp_path):
+    from swift_cli.commands import export
+
+    with pytest.raises(RequirementError, match=f"^--quant_method {method}: .*CUDA.*; here: --quant_method gptq/awq"):
+        export.main(["--model", str(tmp_path), "--quant_method", method, "--output_dir", str(tmp_path / "q")])
+    assert not (tmp_path / "q").exists()
