@@ -150,7 +150,7 @@ def test_choice_error_names_flag_choices_and_suggestion():
 
 
 def test_choice_error_via_alias_names_the_canonical_flag():
-    assert "--train_type" in usage_error("--sft_type", "adapter")
+    assert "--train_type" in usage_error("--sft_type", "lorax")  # "adapter" is ms-swift's: refused later
 
 
 def test_unknown_flag_suggests_the_closest_name():
@@ -210,7 +210,7 @@ def test_yaml_unknown_key_names_the_file_and_suggests(tmp_path):
 
 def test_yaml_type_error_names_the_file_and_flag(tmp_path):
     recipe = tmp_path / "bad.yaml"
-    recipe.write_text("train_type: adapter\n", encoding="utf-8")
+    recipe.write_text("train_type: lorax\n", encoding="utf-8")
     msg = usage_error("--config", str(recipe))
     assert str(recipe) in msg and "--train_type" in msg
 
