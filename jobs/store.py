@@ -186,7 +186,7 @@ class JobStore:
 
     def resume(self, job_id: int) -> Job:
         """Run the job again from its last complete checkpoint (--resume_from_checkpoint, the command a stopped
-        run prints); without a checkpoint it starts over. The run adds a run folder; event ids continue."""
+        run prints); without a checkpoint it starts over. The resumed run appends to the same run folder's logging.jsonl; event ids continue."""
         from swift_cli.engine.runs import last_checkpoint
 
         job = self.get(job_id)
