@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tiny-model": ("tiny_model", "Build the built-in tiny model (offline), for demos and tests"),
     "sample": ("sample", "Many answers per prompt, scored by a reward, the best kept (rejection-sampling data)"),
     "rollout": ("rollout", "ms-swift's vLLM rollout server for GRPO server mode (CUDA + vLLM; refused here)"),
+    "jobs": ("jobs", "Submit, list, follow, stop and resume background jobs (the web UI's job core)"),
     "demo": ("demo", "The main job on the built-in tiny model: build, fine-tune, show before/after"),
 }
 
