@@ -126,7 +126,27 @@ def test_sigterm_exits_0(server):
     assert "Traceback" not in server.log.read_text()
 
 
-def test_hf_folder_is_one_line_exit_2(tiny_model):
-    proc = swift("deploy", "--model", tiny_model, "--infer_backend", "llamacpp", "--port", "0")
+def test_hf_folder_and_adapter_convert_once_then_reuse_the_cache(tiny_model, sft_adapter, tmp_path, monkeypatch):
+    monkeypatch.setenv("YICHUI_HOME", str(tmp_path / "home"))
+    args = ["--model", tiny_model, "--adapters", f"yichui={sft_adapter}", "--infer_backend", "llamacpp",
+            "--torch_dtype", "float32", "--max_new_tokens", "12"]
+    answers = []
+    for run in range(2):
+        srv = start_deploy(args, tmp_path / f"server{run}.log")
+        try:
+            assert [m.id for m in client(srv).models.list()] == ["yichui"]
+            answers.append(client(srv).chat.completions.create(model="yichui", messages=Q, temperature=0)
+                           .choices[0].message.content)
+        finally:
+            stop(srv)
+    first, second = (tmp_path / "server0.log").read_text(), (tmp_path / "server1.log").read_text()
+    assert "converting" in first and "cached GGUF" in second and "converting" not in second
+    assert len(list((tmp_path / "home" / "gguf").glob("*/*-f32.gguf"))) == 1
+    assert answers[0] == answers[1]
+
+
+def test_two_adapters_are_one_line_exit_2(tiny_model, sft_adapter):
+    proc = swift("deploy", "--model", tiny_model, "--adapters", f"a={sft_adapter}", f"b={sft_adapter}",
+                 "--infer_backend", "llamacpp", "--port", "0")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "--infer_backend llamacpp needs a .gguf file" in proc.stderr
+    assert "merges one adapter" in proc.stderr

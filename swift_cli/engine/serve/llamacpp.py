@@ -13,7 +13,6 @@ from pathlib import Path
 from swift_cli.engine.serve.batcher import Batcher, Job
 from swift_cli.engine.serve.protocol import bad, messages_of, prompts_of
 from swift_cli.engine.serve.server import Engine
-from swift_cli.errors import UsageError
 
 
 class GgufTokenizer:
@@ -100,16 +99,18 @@ class LlamaEngine(Engine):
 
         from swift_cli.engine.generate import BASE, GenParams
 
-        path = Path(str(cfg.model.model or ""))
-        if path.suffix.lower() != ".gguf" or not path.is_file():
-            raise UsageError(f"--model {cfg.model.model}: --infer_backend llamacpp needs a .gguf file here "
-                             f"(export one with: swift export --model ... --to_gguf true)")
-        if cfg.model.adapters:
-            raise UsageError("--adapters: --infer_backend llamacpp serves a merged GGUF; merge first "
-                             "(swift export --adapters ... --merge_lora true --to_gguf true)")
+        from swift_cli.engine.serve.gguf_cache import gguf_for
+
+        path = gguf_for(cfg.model)
         n_ctx = cfg.serve.max_model_len or 4096
         self.chat = GgufChat(path, n_ctx, cfg.model.system)
-        self.base_name = cfg.serve.served_model_name or path.stem
+        given = Path(str(cfg.model.model or path)).name
+        self.base_name = cfg.serve.served_model_name or (path.stem if given.endswith('.gguf') else given)
+        from swift_cli.engine.models import parse_adapters
+
+        adapters = parse_adapters(cfg.model.adapters)  # one at most (gguf_for): merged into the GGUF
+        if adapters:  # the merged GGUF answers as the adapter; the bare base is not in it
+            self.base_name = next(iter(adapters))
         self.names = {self.base_name: BASE}
         self.roots = {self.base_name: str(path)}
         self.max_model_len = self.chat.model.n_ctx()
