@@ -120,6 +120,14 @@ def test_concurrent_requests_equal_single_answers(server):
     assert not any(a.endswith("\ufffd") for a in single.values())
 
 
+def test_swift_infer_llamacpp_answers_as_the_server(server, gguf_file):
+    served = ask(server, max_tokens=16).choices[0].message.content
+    proc = swift("infer", "--model", gguf_file, "--infer_backend", "llamacpp", "--query", Q[0]["content"],
+                 "--max_new_tokens", "16")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == served + "\n"
+
+
 def test_sigterm_exits_0(server):
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=60) == 0

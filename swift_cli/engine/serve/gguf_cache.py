@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 from swift_cli.errors import UsageError
@@ -57,7 +58,7 @@ def gguf_for(model_args) -> Path:
     target = home() / "gguf" / content_hash(folders, gtype)
     found = sorted(target.glob("*.gguf")) if target.is_dir() else []
     if found:
-        print(f"note: llama.cpp runs the cached GGUF {found[0]}", flush=True)
+        print(f"note: llama.cpp runs the cached GGUF {found[0]}", file=sys.stderr, flush=True)
         return found[0]
     return _convert(path, adapter, gtype, target)
 
@@ -66,7 +67,7 @@ def _convert(model: Path, adapter: str | None, gtype: str, target: Path) -> Path
     from swift_cli.commands import export
 
     print(f"note: converting {model}{' + ' + adapter if adapter else ''} to GGUF ({gtype}) once for llama.cpp; "
-          f"cached in {target}", flush=True)
+          f"cached in {target}", file=sys.stderr, flush=True)
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,32 @@ class GgufChat:
         return fmt(messages=self.with_system(messages)).prompt
 
 
+    def generate(self, messages: list[dict], params) -> tuple[str, str, int]:
+        """One answer (text, finish reason, completion tokens), as ChatModel.generate gives (`swift infer`)."""
+        from swift_cli.engine.generate import complete_chars
+
+        llama, greedy = self.model, params.temperature <= 0
+        if params.seed is not None:
+            llama.set_seed(params.seed)
+        ids = llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
+        out, reason = [], "length"
+        for token in llama.generate(ids, temp=0.0 if greedy else params.temperature, min_p=0.0,
+                                    top_p=1.0 if greedy else params.top_p, top_k=1 if greedy else params.top_k,
+                                    repeat_penalty=params.repetition_penalty, reset=True):
+            if token == self.tokenizer.eos_token_id:
+                reason = "stop"
+                break
+            out.append(token)
+            text = self.tokenizer.decode(out)
+            if any(stop in text for stop in params.stop) or len(out) >= params.max_new_tokens \
+                    or len(ids) + len(out) >= llama.n_ctx():
+                reason = "stop" if any(stop in text for stop in params.stop) else reason
+                break
+        text = complete_chars(self.tokenizer.decode(out))
+        cut = [text.index(stop) for stop in params.stop if stop in text]
+        return (text[:min(cut)] if cut else text), reason, len(out)
+
+
 class LlamaBatcher(Batcher):
     """Runs jobs one row at a time through llama.cpp (its own threads use every core)."""
 
