@@ -55,4 +55,12 @@ def main(argv: list[str], prog: str = "swift deploy") -> int:
         return launch(cfg)
     from swift_cli.engine.serve.server import serve
 
+    if cfg.backend.infer_backend == "llamacpp":
+        from swift_cli.extras import require_extra
+
+        require_extra("llamacpp", flag="--infer_backend llamacpp")
+        from swift_cli.engine.serve.llamacpp import LlamaEngine
+
+        return serve(cfg, LlamaEngine)
+
     return serve(cfg)

@@ -30,6 +30,8 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
     _, cfg = parse(InferConfig, argv, prog, SUMMARY)
     from swift_cli.engine.generate import ChatModel, GenParams
 
+    if cfg.backend.infer_backend == "llamacpp":
+        return _llamacpp(cfg)
     chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels)
     params = GenParams.from_args(cfg.generation, cfg.infer.seed)
     if cfg.image.images and not chat.vl:
@@ -47,6 +49,25 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
 
         return answer_datasets(chat, params, cfg.infer.val_dataset, cfg.infer.result_path)
     return _chat_loop(chat, params, cfg.infer.max_length, cfg.generation.stream)
+
+
+def _llamacpp(cfg) -> int:
+    """`--infer_backend llamacpp --query`: one answer from the GGUF (converted once from a HF folder)."""
+    from swift_cli.extras import require_extra
+
+    if cfg.infer.query is None:
+        raise UsageError("--infer_backend llamacpp: swift infer answers --query here; chat with it through "
+                         "swift deploy --infer_backend llamacpp")
+    require_extra("llamacpp", flag="--infer_backend llamacpp")
+    from swift_cli.engine.generate import GenParams
+    from swift_cli.engine.serve.gguf_cache import gguf_for
+    from swift_cli.engine.serve.llamacpp import GgufChat
+
+    chat = GgufChat(gguf_for(cfg.model), cfg.infer.max_length, cfg.model.system)
+    text, _, _ = chat.generate([{"role": "user", "content": cfg.infer.query}],
+                               GenParams.from_args(cfg.generation, cfg.infer.seed))
+    print(text)
+    return 0
 
 
 def _fit_history(chat, history: list[dict], max_length: int, reserve: int) -> list[dict]:

@@ -152,8 +152,9 @@ class InferArgs:
 class BackendArgs:
     """Which inference engine runs the model."""
 
-    infer_backend: str = opt("pt", "pt (transformers) or vllm; ms-swift's sglang / lmdeploy are known but not "
-                             "installable here", choices=("pt", "transformers", "vllm", "sglang", "lmdeploy"))
+    infer_backend: str = opt("pt", "pt (transformers), llamacpp (a GGUF file, CPU-fast) or vllm; ms-swift's sglang / "
+                             "lmdeploy are known but not installable here",
+                             choices=("pt", "transformers", "llamacpp", "vllm", "sglang", "lmdeploy"))
 
 
 @dataclass(frozen=True)

@@ -255,8 +255,8 @@ def bind(host: str, port: int, cfg=None) -> socket.socket:
     return sock
 
 
-def serve(cfg) -> int:
-    """Load the model, serve until SIGTERM / Ctrl-C, exit 0."""
+def serve(cfg, engine_class=None) -> int:
+    """Load the model (pt Engine, or `engine_class` such as llama.cpp's), serve until SIGTERM / Ctrl-C, exit 0."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -271,11 +271,11 @@ def serve(cfg) -> int:
 
     # A live RAM/GPU line while the weights load (on a terminal), and what the load took.
     with Monitor(device=pick_device(False), label="loading") as loading:
-        engine = Engine(cfg)
+        engine = (engine_class or Engine)(cfg)
     app = build_app(engine, api_key)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving {', '.join(engine.names)} at http://{shown}:{port}/v1 (pt backend on {engine.chat.device}, "
+    print(f"serving {', '.join(engine.names)} at http://{shown}:{port}/v1 ({cfg.backend.infer_backend} backend on {engine.chat.device}, "
           f"batches up to {cfg.serve.max_batch_size}, context {engine.max_model_len}"
           f"{', API key required' if api_key else ''}); {loading.summary_line()}", flush=True)
     server = Server(uvicorn.Config(app, log_level="info" if cfg.serve.log_requests else "warning",

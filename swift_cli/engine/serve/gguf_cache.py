@@ -1,0 +1,83 @@
+"""The GGUF that `--infer_backend llamacpp` runs: a .gguf given as --model, or a HF folder (+ one adapter) converted
+once through our own verified export (`swift export --to gguf`) and cached under $YICHUI_HOME/gguf/<content hash>.
+
+The hash covers every file's bytes of the model folder and the adapter, and the GGUF type, so a retrained adapter
+or a changed weight converts again while the same inputs reuse the file (the conversion is the slow part).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+from swift_cli.errors import UsageError
+
+
+def content_hash(folders: list[Path], gguf_type: str) -> str:
+    h = hashlib.sha256(gguf_type.encode())
+    for folder in folders:
+        for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(f.relative_to(folder)).encode() + b"\0")
+            with f.open("rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    h.update(chunk)
+    return h.hexdigest()[:20]
+
+
+def gguf_type_for(torch_dtype: str) -> str:
+    """f32 when fp32 was asked (exact parity with the pt backend); otherwise q8_0 (fast, near-lossless)."""
+    return "f32" if torch_dtype in ("float32", "fp32") else "q8_0"
+
+
+def gguf_for(model_args) -> Path:
+    """The GGUF file to load for these --model/--adapters, converting (once) when needed."""
+    from swift_cli.engine import models
+    from swift_cli.engine.generate import resolve_for_inference
+    from swift_cli.mainjob import home
+
+    model, _, _, dtype = resolve_for_inference(model_args)
+    adapters = models.parse_adapters(model_args.adapters)
+    path = Path(str(model))
+    if path.suffix.lower() == ".gguf":
+        if adapters:
+            raise UsageError("--adapters: a .gguf --model is served as it is; give the HF folder with the adapter "
+                             "(it is merged and converted once) or merge first with swift export")
+        if not path.is_file():
+            raise UsageError(f"--model {model}: no such GGUF file")
+        return path
+    if not path.is_dir():
+        raise UsageError(f"--model {model}: --infer_backend llamacpp needs a .gguf file or a local HF folder "
+                         f"(download it first: swift download --model {model})")
+    if len(adapters) > 1:
+        raise UsageError("--adapters: --infer_backend llamacpp merges one adapter into the GGUF; serve several "
+                         "with --infer_backend pt")
+    gtype = gguf_type_for(str(dtype))
+    adapter = next((str(a) for a in adapters.values()), None)
+    folders = [path] + ([Path(adapter)] if adapter else [])
+    target = home() / "gguf" / content_hash(folders, gtype)
+    found = sorted(target.glob("*.gguf")) if target.is_dir() else []
+    if found:
+        print(f"note: llama.cpp runs the cached GGUF {found[0]}", file=sys.stderr, flush=True)
+        return found[0]
+    return _convert(path, adapter, gtype, target)
+
+
+def _convert(model: Path, adapter: str | None, gtype: str, target: Path) -> Path:
+    from swift_cli.commands import export
+
+    print(f"note: converting {model}{' + ' + adapter if adapter else ''} to GGUF ({gtype}) once for llama.cpp; "
+          f"cached in {target}", file=sys.stderr, flush=True)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    argv = (["--adapters", adapter] if adapter else []) + ["--model", str(model), "--to", "gguf",
+                                                            "--gguf_type", gtype, "--output_dir", str(tmp)]
+    rc = export.main(argv, prog="swift export (for --infer_backend llamacpp)")
+    found = sorted(tmp.glob("*.gguf"))
+    if rc != 0 or not found:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"--model {model}: the GGUF conversion failed (exit {rc}); use --infer_backend pt")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target / found[0].name

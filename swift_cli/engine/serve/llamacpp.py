@@ -1,0 +1,168 @@
+"""`--infer_backend llamacpp`: our OpenAI server (same routes, errors, streaming) over llama-cpp-python.
+
+The model is a GGUF file; its chat template, BOS/EOS and stop tokens come from the GGUF itself (a GGUF answered
+through a foreign template is the usual source of gibberish). Requests run one at a time on llama.cpp's own
+threads through the same Job/Result events as the pt batcher, so streaming, stop strings and cutting at UTF-8
+character boundaries (no U+FFFD) behave identically.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from swift_cli.engine.serve.batcher import Batcher, Job
+from swift_cli.engine.serve.protocol import bad, messages_of, prompts_of
+from swift_cli.engine.serve.server import Engine
+
+
+class GgufTokenizer:
+    """The little of a HF tokenizer the batcher uses, over llama.cpp's vocabulary."""
+
+    def __init__(self, llama):
+        self.llama = llama
+        self.eos_token_id = llama.token_eos()
+
+    def decode(self, tokens, skip_special_tokens=True) -> str:
+        return self.llama.detokenize(list(tokens)).decode("utf-8", errors="replace")
+
+    def __len__(self) -> int:
+        return self.llama.n_vocab()
+
+
+class GgufChat:
+    """What the server and batcher read from `chat`: the model, tokenizer, device and system prompt."""
+
+    vl = None
+    adapters: dict = {}
+
+    def __init__(self, path: Path, n_ctx: int, system: str | None):
+        from llama_cpp import Llama
+
+        threads = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0")) or max(1, (os.cpu_count() or 2))
+        self.model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        self.tokenizer = GgufTokenizer(self.model)
+        self.model_dir, self.device, self.system = path, f"cpu, llama.cpp, {threads} threads", system
+        meta = self.model.metadata
+        self.template = meta.get("tokenizer.chat_template")
+        vocab = self.model._model
+        self.bos = vocab.token_get_text(self.model.token_bos()) if self.model.token_bos() >= 0 else ""
+        self.eos = vocab.token_get_text(self.model.token_eos()) if self.model.token_eos() >= 0 else ""
+
+    def with_system(self, messages: list[dict]) -> list[dict]:
+        if self.system and not any(m.get("role") == "system" for m in messages):
+            return [{"role": "system", "content": self.system}, *messages]
+        return messages
+
+    def render(self, messages: list[dict]) -> str:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        if not self.template:
+            raise bad("messages", "this GGUF carries no chat template (tokenizer.chat_template); use /v1/completions")
+        fmt = Jinja2ChatFormatter(self.template, eos_token=self.eos, bos_token=self.bos)
+        return fmt(messages=self.with_system(messages)).prompt
+
+
+    def generate(self, messages: list[dict], params) -> tuple[str, str, int]:
+        """One answer (text, finish reason, completion tokens), as ChatModel.generate gives (`swift infer`)."""
+        from swift_cli.engine.generate import complete_chars
+
+        llama, greedy = self.model, params.temperature <= 0
+        if params.seed is not None:
+            llama.set_seed(params.seed)
+        ids = llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
+        out, reason = [], "length"
+        for token in llama.generate(ids, temp=0.0 if greedy else params.temperature, min_p=0.0,
+                                    top_p=1.0 if greedy else params.top_p, top_k=1 if greedy else params.top_k,
+                                    repeat_penalty=params.repetition_penalty, reset=True):
+            if token == self.tokenizer.eos_token_id:
+                reason = "stop"
+                break
+            out.append(token)
+            text = self.tokenizer.decode(out)
+            if any(stop in text for stop in params.stop) or len(out) >= params.max_new_tokens \
+                    or len(ids) + len(out) >= llama.n_ctx():
+                reason = "stop" if any(stop in text for stop in params.stop) else reason
+                break
+        text = complete_chars(self.tokenizer.decode(out))
+        cut = [text.index(stop) for stop in params.stop if stop in text]
+        return (text[:min(cut)] if cut else text), reason, len(out)
+
+
+class LlamaBatcher(Batcher):
+    """Runs jobs one row at a time through llama.cpp (its own threads use every core)."""
+
+    def _generate(self, jobs: list[Job]) -> None:
+        llama = self.chat.model
+        for job in jobs:
+            s = job.sampling
+            for row in job.rows:
+                if job.cancelled:
+                    break
+                if s.seed is not None:
+                    llama.set_seed(s.seed + row.index)
+                greedy = s.temperature <= 0
+                gen = llama.generate(list(job.prompt_ids), temp=0.0 if greedy else s.temperature,
+                                     top_p=1.0 if greedy else s.top_p, top_k=1 if greedy else s.top_k,
+                                     min_p=0.0, repeat_penalty=s.repetition_penalty, reset=True)
+                room = llama.n_ctx() - len(job.prompt_ids)
+                for token in gen:
+                    self._step(row, token)
+                    if row.done:
+                        break
+                    if len(row.tokens) >= room:
+                        self._finish(row, "length")
+                        break
+                gen.close()
+                self.batches += 1
+                self.rows_run += 1
+
+
+class LlamaEngine(Engine):
+    """The served GGUF under the same API names and routes as the pt backend."""
+
+    def __init__(self, cfg):  # noqa: D107 - replaces Engine's HF loading
+        import time
+
+        from swift_cli.engine.generate import BASE, GenParams
+
+        from swift_cli.engine.serve.gguf_cache import gguf_for
+
+        path = gguf_for(cfg.model)
+        n_ctx = cfg.serve.max_model_len or 4096
+        self.chat = GgufChat(path, n_ctx, cfg.model.system)
+        given = Path(str(cfg.model.model or path)).name
+        self.base_name = cfg.serve.served_model_name or (path.stem if given.endswith('.gguf') else given)
+        from swift_cli.engine.models import parse_adapters
+
+        adapters = parse_adapters(cfg.model.adapters)  # one at most (gguf_for): merged into the GGUF
+        if adapters:  # the merged GGUF answers as the adapter; the bare base is not in it
+            self.base_name = next(iter(adapters))
+        self.names = {self.base_name: BASE}
+        self.roots = {self.base_name: str(path)}
+        self.max_model_len = self.chat.model.n_ctx()
+        self.vocab = self.chat.model.n_vocab()
+        self.defaults = GenParams.from_args(cfg.generation)
+        self.max_n = cfg.serve.max_batch_size
+        self.batcher = LlamaBatcher(self.chat, cfg.serve.max_batch_size, cfg.serve.batch_wait_ms)
+        self.created = int(time.time())
+
+    def chat_prompt(self, body: dict) -> list[int]:
+        messages = messages_of(body, images=False)
+        try:
+            text = self.chat.render(messages)
+        except Exception as exc:  # noqa: BLE001 - a template that refuses these messages is a bad request
+            if getattr(exc, "status", None):
+                raise
+            raise bad("messages", f"the chat template cannot render these messages: {exc}") from None
+        return self.chat.model.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def text_prompts(self, body: dict) -> list[list[int]]:
+        out = []
+        for p in prompts_of(body):
+            ids = self.chat.model.tokenize(p.encode("utf-8"), add_bos=False, special=False) if isinstance(p, str) else p
+            if not ids:
+                raise bad("prompt", "prompt is empty")
+            if any(t < 0 or t >= self.vocab for t in ids):
+                raise bad("prompt", f"token ids must be in [0, {self.vocab})")
+            out.append(ids)
+        return out
