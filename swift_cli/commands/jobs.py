@@ -49,7 +49,7 @@ def _logs(store, job_id: int, follow: bool) -> None:
 
 def main(argv: list[str], prog: str = "swift jobs") -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        print(f"usage: {USAGE}")
+        print(f"Usage: {USAGE}")
         return 0
     from jobs import JobStore
 
