@@ -37,8 +37,9 @@ def store(tmp_path, monkeypatch) -> JobStore:
 
 
 def test_refused_with_planner_reason(store, tiny_model):
-    job = store.submit("sft", _values(tiny_model, 2, hardware="cpu", max_length=10**7, train_type="full"),
-                       user="bob")
+    # the plan measures the rows' real lengths, so the size comes from the batch (not a max_length no row reaches)
+    job = store.submit("sft", _values(tiny_model, 2, hardware="cpu", max_length=10**7, train_type="full",
+                                      per_device_train_batch_size=100000), user="bob")
     assert job.status == "refused" and job.user == "bob"
     assert job.reason and "GiB" in job.reason and job.pid is None
 
