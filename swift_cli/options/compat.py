@@ -20,7 +20,7 @@ from swift_cli.options.declare import opt
 from swift_cli.options.msswift_flags import CLASSES, HF, HF_BASES, TOP
 
 GROUP = "ms"  # the field name of the compat group in each command config
-TRAINING = ("sft", "pt", "rlhf")
+TRAINING = ("sft", "pt", "rlhf", "dpo")  # dpo parses the rlhf flags
 KINDS = {"bool": bool, "int": int, "float": float, "str": str}
 
 # (flag name or prefix ending in "_", why it cannot run here, what would run it)
@@ -47,7 +47,7 @@ REFUSED_VALUES = {
 }
 
 # ms-swift flags of the "ms" group that a command does act on (no "no effect" note for them)
-ACTED_ON = {"rlhf": {"columns"}}
+ACTED_ON = {"rlhf": {"columns"}, "dpo": {"columns"}}
 
 
 def _fields(cls: str, seen: set) -> dict[str, tuple]:
