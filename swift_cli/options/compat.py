@@ -46,8 +46,9 @@ REFUSED_VALUES = {
                                     "a CUDA machine with lmdeploy; here --infer_backend pt"),
 }
 
-# ms-swift flags of the "ms" group that a command does act on (no "no effect" note for them)
-ACTED_ON = {"rlhf": {"columns"}, "dpo": {"columns"}}
+# ms-swift flags of the "ms" group that a run does act on (no "no effect" note for them): flag -> does this config
+# read it (--columns: the rows GRPO and GKD read, engine/rl/data.py)
+ACTED_ON = {"columns": lambda cfg: getattr(getattr(cfg, "rlhf", None), "rlhf_type", None) in ("grpo", "gkd")}
 
 
 def _fields(cls: str, seen: set) -> dict[str, tuple]:
@@ -129,7 +130,7 @@ def check(cfg, command: str) -> None:
         if reason and value != defaults[name] and value not in (None, [], 0, False):
             why, what = reason
             raise RequirementError(f"--{name} {value}: {why}; it runs on {what}")
-        if (command in TRAINING and name in HF) or name in ACTED_ON.get(command, ()):
+        if (command in TRAINING and name in HF) or (name in ACTED_ON and ACTED_ON[name](cfg)):
             continue  # reaches the trainer (trainer_fields), or the command reads it
         inert.append(f"--{name}")
     if inert:
