@@ -36,7 +36,7 @@ def target_format(cfg) -> str | None:
 
 
 # the extra each target or quantizer needs beyond the core (GGUF / Ollama, bnb and merging are core)
-EXTRA_FOR = {"onnx": "onnx", "hqq": "quant", "quanto": "quant", "torchao": "quant", "gptq": "gptq", "awq": "awq"}
+EXTRA_FOR = {"onnx": "onnx", "hqq": "quant", "quanto": "quant", "torchao": "quant"}  # gptq/awq: CUDA + extra, checked by the engine
 
 
 def require_extras(cfg) -> None:

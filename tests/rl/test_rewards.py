@@ -47,7 +47,7 @@ def test_plugin_functions_get_text_and_row_columns(tmp_path):
 
 
 @pytest.mark.parametrize("source, names, message", [
-    ("import swift.plugin\n", ["x"], "importing it failed: ModuleNotFoundError"),
+    ("import swift.no_such_module\n", ["x"], "importing it failed: ModuleNotFoundError"),
     ("def f(completions, **kw):\n    return 1.0\n", ["f"], "must return a list of numbers"),
     ("def f(completions, **kw):\n    return [1.0, 2.0]\n", ["f"], "returned 2 value(s) for 1 completion(s)"),
     ("def f(completions, **kw):\n    return [float('nan')]\n", ["f"], "NaN or infinite"),
