@@ -134,7 +134,7 @@ def train_flow(ctx: Ctx, command: str) -> int:
         if command == "sft":
             methods = [c for c in questions.specs(cls)["train_type"].choices
                        if c != "qlora" or bnb_trains(ctx.profile.accelerator)]
-            choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in methods]
+            choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in methods if c in TRAIN_TYPE_KEYS]
             st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
         else:
             spec = questions.specs(cls)["rlhf_type"]
@@ -283,7 +283,7 @@ def plan_flow(ctx: Ctx) -> int:
         if st["values"]["task"] == "infer":
             st["values"].pop("train_type", None)
             return False
-        choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in spec["train_type"].choices]
+        choices = [ui.Choice(t(TRAIN_TYPE_KEYS[c]), c) for c in spec["train_type"].choices if c in TRAIN_TYPE_KEYS]
         st["values"]["train_type"] = ui.select(t("tt.ask"), choices, default="lora")
         return True
 
