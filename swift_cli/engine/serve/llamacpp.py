@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from swift_cli.engine.serve.batcher import Batcher, Job
-from swift_cli.engine.serve.protocol import bad, messages_of, prompts_of
+from swift_cli.engine.serve.protocol import bad, messages_of
 from swift_cli.engine.serve.server import Engine
 
 
@@ -156,13 +156,5 @@ class LlamaEngine(Engine):
             raise bad("messages", f"the chat template cannot render these messages: {exc}") from None
         return self.chat.model.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
-    def text_prompts(self, body: dict) -> list[list[int]]:
-        out = []
-        for p in prompts_of(body):
-            ids = self.chat.model.tokenize(p.encode("utf-8"), add_bos=False, special=False) if isinstance(p, str) else p
-            if not ids:
-                raise bad("prompt", "prompt is empty")
-            if any(t < 0 or t >= self.vocab for t in ids):
-                raise bad("prompt", f"token ids must be in [0, {self.vocab})")
-            out.append(ids)
-        return out
+    def encode_text(self, text: str) -> list[int]:
+        return self.chat.model.tokenize(text.encode("utf-8"), add_bos=False, special=False)

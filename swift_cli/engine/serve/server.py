@@ -77,10 +77,14 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - a template that refuses these messages is a bad request
             raise bad("messages", f"the chat template cannot render these messages: {exc}") from None
 
+    def encode_text(self, text: str) -> list[int]:
+        """A /v1/completions text prompt as token ids (backends with their own tokenizer override this)."""
+        return self.chat.tokenizer(text)["input_ids"]
+
     def text_prompts(self, body: dict) -> list[list[int]]:
         out = []
         for p in prompts_of(body):
-            ids = self.chat.tokenizer(p)["input_ids"] if isinstance(p, str) else p
+            ids = self.encode_text(p) if isinstance(p, str) else p
             if not ids:
                 raise bad("prompt", "prompt is empty")
             if any(t < 0 or t >= self.vocab for t in ids):
