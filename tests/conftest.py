@@ -41,10 +41,14 @@ def real_model(request) -> Path:
     ready = os.environ.get("YICHUI_REAL_MODEL")
     if ready:
         return Path(ready)
-    dest = Path(request.config.cache.mkdir("real_model")) / "smollm2-135m-instruct"
-    if not (dest / "yichui_source.json").is_file():
-        proc = swift("download", "--model", "smollm2-135m-instruct", "--local_dir", dest, env=OFFLINE_HUBS)
-        assert proc.returncode == 0, proc.stderr[-2000:]
+    from filelock import FileLock  # pytest-xdist workers share the cache: one of them makes the folder
+
+    cache = Path(request.config.cache.mkdir("real_model"))
+    dest = cache / "smollm2-135m-instruct"
+    with FileLock(str(cache / ".lock")):
+        if not (dest / "yichui_source.json").is_file():
+            proc = swift("download", "--model", "smollm2-135m-instruct", "--local_dir", dest, env=OFFLINE_HUBS)
+            assert proc.returncode == 0, proc.stderr[-2000:]
     return dest
 
 

@@ -42,7 +42,8 @@ class DataArgs:
     split_dataset_ratio: float = opt(0.0, "Fraction of --dataset held out for validation when no --val_dataset")
     max_length: int = opt(2048, "Longest tokenized row; see --truncation_strategy", zh="最大长度")
     truncation_strategy: str = opt("delete", "Rows over max_length: delete (drop row), left (keep the end), "
-                                   "right (keep the start)", choices=("delete", "left", "right"))
+                                   "right (keep the start), split (cut into max_length rows)",
+                                   choices=("delete", "left", "right", "split"))
     packing: bool = opt(False, "Pack rows into max_length sequences (no padding, rows kept apart by position ids)")
     padding_free: bool | None = opt(None, "Lay each batch's rows end to end in one row instead of padding them "
                                     "(default: on when batch x max_length <= 4096, where that row stays short)")

@@ -156,3 +156,15 @@ def test_template_that_rewrites_earlier_turns_is_refused(tiny_model):
         encode_messages(tok, TWO_TURNS)
     msg = str(info.value)
     assert "template" in msg and "--template" in msg
+
+
+def test_split_cuts_a_long_row_into_max_length_rows_whose_first_token_has_no_label():
+    from swift_cli.engine.data.encode import split_rows
+
+    enc = Encoded(list(range(1, 11)), list(range(1, 11)))
+    pieces = split_rows(enc, 4)
+    assert [p.input_ids for p in pieces] == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+    assert [p.labels for p in pieces] == [[IGNORE, 2, 3, 4], [IGNORE, 6, 7, 8], [IGNORE, 10]]
+    assert split_rows(enc, 10) == [enc]  # fits: one row, untouched
+    prompt_only = Encoded([1, 2, 3, 4, 5], [IGNORE, IGNORE, IGNORE, IGNORE, 5])
+    assert [p.input_ids for p in split_rows(prompt_only, 2)] == []  # no piece keeps a label: nothing to learn

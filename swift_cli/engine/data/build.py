@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 
 from swift_cli.engine.data import preferences
-from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, truncate
+from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, split_rows, truncate
 from swift_cli.engine.data.formats import RowError, to_messages, to_text
 from swift_cli.engine.data.readers import Row
 from swift_cli.engine.data.sources import load_rows
@@ -103,6 +103,9 @@ def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str) -> tu
     kept, dropped, shortest_dropped = [], 0, 0
     for item in items:
         enc = encode_text(tokenizer, item.text) if item.text is not None else encode_messages(tokenizer, item.messages)
+        if strategy == "split":
+            kept.extend(split_rows(enc, max_length))
+            continue
         out = enc if item.text is not None else truncate(enc, max_length, strategy)
         if out is None:
             dropped += 1

@@ -7,8 +7,9 @@ without `{% generation %}` tags; a template for which the renders are not prefix
 (e.g. one that rewrites earlier turns) is refused with a message naming it.
 
 Truncation policy (--truncation_strategy): rows longer than --max_length are dropped (`delete`,
-ms-swift's default), cut from the start (`left`, keeps the latest turns) or from the end (`right`).
-A row whose answer tokens would all be cut is dropped whatever the policy.
+ms-swift's default), cut from the start (`left`, keeps the latest turns), from the end (`right`), or cut into
+max_length pieces that each become a row (`split`, for pre-training text; as in ms-swift, each piece's first token
+is not a label). A row whose answer tokens would all be cut is dropped whatever the policy.
 """
 from __future__ import annotations
 
@@ -66,6 +67,18 @@ def truncate(enc: Encoded, max_length: int, strategy: str) -> Encoded | None:
     if all(label == IGNORE for label in enc.labels):
         return None
     return enc
+
+
+def split_rows(enc: Encoded, max_length: int) -> list[Encoded]:
+    """`split`: consecutive max_length pieces of a row; a piece's first token has no label (it has no context)."""
+    if len(enc.input_ids) <= max_length:
+        return [enc]
+    pieces = []
+    for start in range(0, len(enc.input_ids), max_length):
+        labels = [IGNORE, *enc.labels[start + 1:start + max_length]]
+        if any(label != IGNORE for label in labels):
+            pieces.append(Encoded(enc.input_ids[start:start + max_length], labels))
+    return pieces
 
 
 def encode_text(tokenizer, text: str) -> Encoded:

@@ -15,7 +15,7 @@ from swift_cli.engine.data.formats import RowError
 from swift_cli.engine.data.sources import load_rows
 from swift_cli.engine.vl.encode import EncodedVL, encode_row
 from swift_cli.engine.vl.rows import VLRow, to_vl_row
-from swift_cli.errors import RowsTooLong
+from swift_cli.errors import RowsTooLong, UsageError
 
 
 @dataclass
@@ -88,6 +88,9 @@ def encode_all(proc, rows: list[VLRow], max_length: int, strategy: str):
 
 def prepare_vl(data, proc, *, seed: int, system: str | None, use_hf: bool) -> PreparedVL:
     """The whole data path of a VL training command; UsageError (every bad row listed) before any weights load."""
+    if data.truncation_strategy == "split":
+        raise UsageError("--truncation_strategy split: cutting image-text rows into pieces would part image tokens "
+                         "from their image; use delete, left or right for a VL model")
     rows, val_rows = gather(data, seed, lambda specs: collect_vl(
         specs, seed=seed, system=system, use_hf=use_hf, model_name=data.model_name, model_author=data.model_author))
     train, image_tokens, dropped = encode_all(proc, rows, data.max_length, data.truncation_strategy)
