@@ -6,6 +6,8 @@ several values after one flag (`--dataset a.jsonl b.jsonl`), booleans with a val
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,20 @@ def parse_cli(specs: list[OptionSpec], argv: list[str],
     return positionals, values
 
 
+def apply_yaml_env(env: Any, path: str) -> None:
+    """ms-swift's `ENV:` mapping in a config file: each variable is set unless the environment already has it
+    (then the environment's value wins, with a note)."""
+    if env is None:
+        return
+    if not isinstance(env, dict):
+        raise UsageError(f"{path}: ENV must be a mapping of VARIABLE: value")
+    for key, value in env.items():
+        if os.environ.get(str(key)) not in (None, str(value)):
+            print(f"note: {path}: ENV {key} is already set in the environment; keeping {os.environ[str(key)]!r}",
+                  file=sys.stderr)
+        os.environ.setdefault(str(key), str(value))
+
+
 def load_yaml_values(specs: list[OptionSpec], path: str) -> dict[str, Any]:
     """Read a recipe YAML (flat keys, ms-swift names or aliases) into {option name: value}."""
     import yaml
@@ -142,6 +158,7 @@ def load_yaml_values(specs: list[OptionSpec], path: str) -> dict[str, Any]:
         raise UsageError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a recipe must be a mapping of option: value")
+    apply_yaml_env(data.pop("ENV", None), path)
     index = option_index(specs)
     values: dict[str, Any] = {}
     for key, raw in data.items():

@@ -317,3 +317,19 @@ def test_infer_config_parses_its_own_flags():
     assert flat["infer_backend"] == "transformers"
     assert flat["max_new_tokens"] == 64
     assert flat["stop"] == ["###", "END"]
+
+
+def test_yaml_env_section_sets_unset_variables_and_keeps_the_environments(tmp_path, monkeypatch, capsys):
+    """ms-swift's `ENV:` mapping in a config file (e.g. its examples/yaml/megatron/infer.yaml)."""
+    monkeypatch.delenv("YICHUI_T_UNSET", raising=False)
+    monkeypatch.setenv("YICHUI_T_SET", "mine")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("ENV:\n  YICHUI_T_UNSET: '12'\n  YICHUI_T_SET: theirs\nmax_length: 64\n")
+    cfg = sft(str(recipe), "--model", "m", "--dataset", "d.jsonl")
+    import os
+
+    assert cfg.data.max_length == 64
+    assert os.environ["YICHUI_T_UNSET"] == "12" and os.environ["YICHUI_T_SET"] == "mine"
+    assert "YICHUI_T_SET is already set" in capsys.readouterr().err
+    recipe.write_text("ENV: [a, b]\n")
+    assert "ENV must be a mapping" in usage_error("--config", str(recipe))
