@@ -70,6 +70,9 @@ def lora_config(cfg, task_type: str = "CAUSAL_LM", steps: int | None = None):
 
     from swift_cli.engine import tuners
 
+    if cfg.tuner.train_type == "lora_llm":
+        raise UsageError("--train_type lora_llm trains a VL model's vision tower in full beside LoRA on its language "
+                         "model; this model has no vision tower: use --train_type lora")
     targets = cfg.tuner.target_modules
     target = "all-linear" if targets in (["all-linear"], ["all"], ["ALL"]) else targets
     if cfg.tuner.train_type in tuners.PEFT_TUNERS:

@@ -6,19 +6,23 @@
   boft      peft BOFTConfig (butterfly orthogonal fine-tuning)
   fourierft peft FourierFTConfig (a few trained spectral coefficients)
   bone      peft MissConfig (Bone was renamed MiSS in peft)
+  ia3       peft IA3Config (learned scaling vectors; the MLP projections scale their inputs, as ms-swift's plugin)
+  lora_llm  (VL models) peft LoRA on the language model, the vision tower and aligner trained in full beside it
+            (peft modules_to_save, so the adapter folder carries them)
 
-ms-swift builds LLaMA-Pro, ReFT, LongLoRA and its own `adapter` tuner itself; yichui has no library to run them on
-and refuses them in one line (MS_ONLY)."""
+ms-swift builds LLaMA-Pro, ReFT, LongLoRA and its own `adapter` tuner itself, and `dummy` is the example tuner of
+its plugin system; yichui has no library to run them on and refuses them in one line (MS_ONLY)."""
 from __future__ import annotations
 
 import math
 
-PEFT_TUNERS = ("adalora", "vera", "boft", "fourierft", "bone")
+PEFT_TUNERS = ("adalora", "vera", "boft", "fourierft", "bone", "ia3")
 MS_ONLY = {
     "llamapro": "LLaMA-Pro (new blocks inserted and trained) is ms-swift's own code, not a peft tuner",
     "reft": "ReFT needs the pyreft library, which is not part of yichui",
     "longlora": "LongLoRA (shifted sparse attention) is ms-swift's own patch of the attention",
     "adapter": "ms-swift's `adapter` tuner is its own code, not a peft tuner",
+    "dummy": "`dummy` is ms-swift's example tuner plugin (swift/tuner_plugin); yichui loads reward plugins, not tuners",
 }
 
 
@@ -52,6 +56,9 @@ def peft_config(cfg, target, task_type: str, steps: int | None):
         return peft.BOFTConfig(boft_block_size=4, boft_dropout=tu.lora_dropout, **common)
     if kind == "fourierft":
         return peft.FourierFTConfig(n_frequency=1000, scaling=150.0, **common)
+    if kind == "ia3":
+        return peft.IA3Config(feedforward_modules=r".*mlp\..*(down_proj|fc2|w2|c_proj)$" if target == "all-linear"
+                              else None, **common)
     return peft.MissConfig(r=tu.lora_rank, **common)
 
 

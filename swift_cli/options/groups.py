@@ -8,7 +8,7 @@ from swift_cli.options.declare import opt
 DTYPES = ("auto", "bfloat16", "float16", "float32", "bf16", "fp16", "fp32")
 # ms-swift's --train_type values: ours, the peft tuners it names (engine/tuners.py) and the ones it builds itself
 TRAIN_TYPES = ("lora", "dora", "qlora", "full", "adalora", "vera", "boft", "fourierft", "bone", "llamapro", "reft",
-               "longlora", "adapter")
+               "longlora", "adapter", "ia3", "lora_llm", "dummy")
 SCHEDULERS = ("cosine", "linear", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial",
               "inverse_sqrt", "cosine_with_min_lr", "warmup_stable_decay")
 

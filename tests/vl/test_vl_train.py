@@ -142,3 +142,25 @@ def test_full_checkpoint_loads_as_it_is(tiny_vl_model, colour_data, tmp_path):
                    "--max_new_tokens", "2")
     assert answer.returncode == 0, answer.stderr[-2000:]
     assert "Traceback" not in answer.stderr and answer.stdout.strip()
+
+
+def test_lora_llm_trains_the_vision_tower_in_full_beside_lora_and_infers(tiny_vl_model, colour_data, tmp_path):
+    """ms-swift's `--tuner_type lora_llm` (its examples/train/multimodal/lora_llm_full_vit): LoRA on the language
+    model, the vision tower and aligner trained in full and saved with the adapter; infer loads the adapter."""
+    from safetensors import safe_open
+
+    out = tmp_path / "lora_llm"
+    proc = swift("sft", "--model", tiny_vl_model, "--dataset", f"{colour_data[0]}#16", "--tuner_type", "lora_llm",
+                 "--max_steps", "2", "--save_steps", "2", "--max_length", "128", "--learning_rate", "1e-3",
+                 "--report_to", "none", "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (ckpt,) = out.glob("v*/checkpoint-2")
+    cfg = json.loads((ckpt / "adapter_config.json").read_text())
+    assert "language_model" in cfg["target_modules"] and "visual" not in cfg["target_modules"]
+    with safe_open(str(ckpt / "adapter_model.safetensors"), "pt") as fh:
+        names = list(fh.keys())
+    assert any("visual" in n and "lora_" not in n for n in names), names[:5]  # the vision tower, in full
+    (image, _), = _test_rows(colour_data, 1)
+    answer = swift("infer", "--adapters", ckpt, "--images", image, "--query", "What colour is the shape?",
+                   "--max_new_tokens", "2")
+    assert answer.returncode == 0 and answer.stdout.strip(), answer.stderr[-2000:]

@@ -38,6 +38,19 @@ def lora_target_regex(model, family, parts: list[str]) -> str:
     return "^(" + "|".join(re.escape(n) for n in names) + ")$"
 
 
+def lora_llm_config(cfg, model, family):
+    """ms-swift's --train_type lora_llm: LoRA on the language model's linear layers, the vision tower and the aligner
+    trained in full beside it (peft modules_to_save: they are saved with the adapter; an aligner inside the vision
+    tower, as Qwen-VL's merger, comes with it)."""
+    from peft import LoraConfig
+
+    tu = cfg.tuner
+    parts = [family.vision_tower] + ([] if family.aligner.startswith(family.vision_tower + ".") else [family.aligner])
+    return LoraConfig(r=tu.lora_rank, lora_alpha=tu.lora_alpha, lora_dropout=tu.lora_dropout,
+                      target_modules=lora_target_regex(model, family, ["llm"]),
+                      modules_to_save=[*parts, *tu.modules_to_save], task_type="CAUSAL_LM")
+
+
 def freeze(model, family, parts: list[str]) -> None:
     """Full fine-tuning: parameters outside the training parts stop requiring gradients (lm_head follows llm)."""
     for name, param in model.named_parameters():
@@ -108,6 +121,8 @@ def build_vl_trainer(cfg, loaded, proc, data, run_dir, extra_callbacks=()):
         model = PeftModel.from_pretrained(model, next(iter(adapters.values())), is_trainable=True)
     elif cfg.tuner.train_type == "full":
         freeze(model, proc.family, parts)
+    elif cfg.tuner.train_type == "lora_llm":
+        peft_config = lora_llm_config(cfg, model, proc.family)
     else:
         peft_config = train.lora_config(cfg)
         if cfg.tuner.target_modules in (["all-linear"], ["all"], ["ALL"]):
