@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import swift
 
 
-@pytest.mark.parametrize("train_type", ["adalora", "vera", "boft", "fourierft", "bone"])
+@pytest.mark.parametrize("train_type", ["adalora", "vera", "boft", "fourierft", "bone", "ia3"])
 def test_peft_tuner_trains_and_loads(train_type, tiny_model, tmp_path):
     out = tmp_path / "out"
     proc = swift("sft", "--model", tiny_model, "--dataset", "self-cognition#64", "--train_type", train_type,
@@ -25,7 +25,7 @@ def test_peft_tuner_trains_and_loads(train_type, tiny_model, tmp_path):
     assert answer.returncode == 0 and answer.stdout.strip(), answer.stderr[-1000:]
 
 
-@pytest.mark.parametrize("train_type", ["llamapro", "reft", "longlora", "adapter"])
+@pytest.mark.parametrize("train_type", ["llamapro", "reft", "longlora", "adapter", "dummy"])
 def test_tuners_ms_swift_builds_itself_are_refused_in_one_line(train_type, tiny_model, tmp_path):
     proc = swift("sft", "--model", tiny_model, "--dataset", "self-cognition#8", "--train_type", train_type,
                  "--output_dir", tmp_path / "out")
