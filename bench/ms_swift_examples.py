@@ -23,6 +23,7 @@ OPERATORS = {"&&", "||", "|", ";", "&", ">", ">>", "2>&1", "1>&2", "2>"}
 def commands_in(script: str):
     """(command, argv) for each `swift <command>` invocation in a shell script."""
     text = re.sub(r"\\\r?\n", " ", script)
+    text = re.sub(r"\$\(\(?[^()]*\)?\)", "1", text)  # $(expr 16 / $n) and $((a / b)): a number when it runs
     for raw in text.splitlines():
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):

@@ -149,7 +149,8 @@ def training_dtype(profile: HardwareProfile, wish: str | None) -> tuple[str, str
     return wish, None
 
 
-def training_refusals(kind: str, train_type: str, quant_bits: int | None, deepspeed: str | None) -> list[str]:
+def training_refusals(kind: str, train_type: str, quant_bits: int | None, deepspeed: str | None,
+                      fsdp: str | None = None) -> list[str]:
     """What `swift sft/pt/rlhf` refuses to train on this device kind, one line each (empty: it runs). Training
     (train.check_requirements) and the planner's contract test ask this same function."""
     out = []
@@ -161,6 +162,9 @@ def training_refusals(kind: str, train_type: str, quant_bits: int | None, deepsp
             out.append(why)
         elif not deepspeed_trains(kind):
             out.append(f"--deepspeed {deepspeed} needs CUDA GPUs (this machine: {kind})")
+    if fsdp and fsdp.lower() not in ("none", "false", "") and not deepspeed_trains(kind):
+        out.append(f"--fsdp {fsdp}: FSDP shards the model over CUDA GPUs launched together (NPROC_PER_NODE=N "
+                   f"torchrun; this machine: {kind}); on one device drop --fsdp")
     return out
 
 

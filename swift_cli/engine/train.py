@@ -27,13 +27,37 @@ def learning_rate(cfg) -> float:
     return 1e-5 if cfg.tuner.train_type == "full" else 1e-4
 
 
+FSDP2 = {"fsdp": "full_shard auto_wrap", "fsdp_config": {"fsdp_version": 2, "reshard_after_forward": True,
+                                                        "auto_wrap_policy": "TRANSFORMER_BASED_WRAP",
+                                                        "cpu_ram_efficient_loading": True,
+                                                        "state_dict_type": "SHARDED_STATE_DICT"}}
+
+
+def fsdp_kwargs(value: str | None) -> dict:
+    """ms-swift's --fsdp: `fsdp2` (its preset), a JSON file of {fsdp, fsdp_config}, or transformers' own option
+    string ('full_shard auto_wrap'), as TrainingArguments' fsdp / fsdp_config."""
+    if not value or value.lower() in ("none", "false"):
+        return {}
+    if value == "fsdp2":
+        return dict(FSDP2)
+    if value.endswith(".json"):
+        import json
+
+        try:
+            spec = json.loads(Path(value).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--fsdp {value}: cannot read the FSDP config ({exc})") from None
+        return {"fsdp": spec.get("fsdp", "full_shard auto_wrap"), "fsdp_config": spec.get("fsdp_config", {})}
+    return {"fsdp": value}
+
+
 def check_requirements(cfg, device: str) -> None:
     """Refuse (one line) what this machine cannot run before anything is written: the device rules
     (hardware.rules.training_refusals, which the planner obeys too), then the packages they need."""
     from hardware.rules import training_refusals
 
     t, tuner = cfg.train, cfg.tuner
-    refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed)
+    refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed, t.fsdp)
     if refusals:
         raise RequirementError(refusals[0])
     if tuner.train_type == "qlora" or tuner.quant_bits:
@@ -104,7 +128,7 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
         bf16=dtype == torch.bfloat16 and device != "cpu", fp16=False, disable_tqdm=True,
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
         logging_nan_inf_filter=False,  # a NaN/inf loss must show in the logs (hints.nonfinite_callback stops on it)
-        deepspeed=deepspeed_config(t.deepspeed, device), fsdp=t.fsdp,
+        deepspeed=deepspeed_config(t.deepspeed, device), **fsdp_kwargs(t.fsdp),
     )
     from swift_cli.options.compat import trainer_fields
 

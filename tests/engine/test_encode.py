@@ -168,3 +168,4 @@ def test_split_cuts_a_long_row_into_max_length_rows_whose_first_token_has_no_lab
     assert split_rows(enc, 10) == [enc]  # fits: one row, untouched
     prompt_only = Encoded([1, 2, 3, 4, 5], [IGNORE, IGNORE, IGNORE, IGNORE, 5])
     assert [p.input_ids for p in split_rows(prompt_only, 2)] == []  # no piece keeps a label: nothing to learn
+

@@ -65,3 +65,5 @@ def test_rules_refuse_what_training_refuses():
     assert training_refusals("cuda", "lora", None, "zero1")            # training builds no zero1 config
     assert training_refusals("cpu", "qlora", None, None)               # bnb trains on CUDA only
     assert training_refusals("cuda", "qlora", 4, "zero3") == []
+    assert "--fsdp fsdp2: FSDP shards" in training_refusals("cpu", "lora", None, None, "fsdp2")[0]
+    assert training_refusals("cuda", "lora", None, None, "fsdp2") == []
