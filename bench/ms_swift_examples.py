@@ -29,7 +29,7 @@ def commands_in(script: str):
         if not line or line.startswith("#"):
             continue
         try:
-            tokens = shlex.split(line, comments=True)
+            tokens = shlex.split(line)  # not comments=True: it cuts `name#500` (a dataset sample count)
         except ValueError:
             continue
         for i, tok in enumerate(tokens[:-1]):

@@ -51,12 +51,24 @@ def fsdp_kwargs(value: str | None) -> dict:
     return {"fsdp": value}
 
 
+# ms-swift's training --quant_method values other than bnb, and why they do not train here
+UNTRAINED_QUANT = {
+    "hqq": "the installed transformers cannot load HQQ-quantized weights yet (its HQQ loader is not implemented)",
+    "eetq": "EETQ's int8 kernels run on CUDA GPUs only (pip install eetq there)",
+    "quanto": "peft has no LoRA layer over optimum-quanto weights",
+    "fp8": "fine-grained FP8 weights need a CUDA GPU of compute capability 8.9+ (Ada/Hopper)",
+}
+
+
 def check_requirements(cfg, device: str) -> None:
     """Refuse (one line) what this machine cannot run before anything is written: the device rules
     (hardware.rules.training_refusals, which the planner obeys too), then the packages they need."""
     from hardware.rules import training_refusals
 
     t, tuner = cfg.train, cfg.tuner
+    if why := UNTRAINED_QUANT.get(tuner.quant_method or ""):
+        raise RequirementError(f"--quant_method {tuner.quant_method}: {why}; nearest here: --train_type lora "
+                               "(no quantization), or --quant_method bnb on a CUDA machine")
     refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed, t.fsdp)
     if refusals:
         raise RequirementError(refusals[0])

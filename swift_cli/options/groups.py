@@ -70,7 +70,9 @@ class TunerArgs:
                                     aliases=("lora_target_modules",))
     modules_to_save: list[str] = opt([], "Extra modules trained in full and saved with the adapter (e.g. lm_head)")
     use_dora: bool = opt(False, "DoRA instead of LoRA (same as --train_type dora)")
-    quant_method: str | None = opt(None, "Quantize the base for training: bnb (bitsandbytes)", choices=("bnb",))
+    quant_method: str | None = opt(None, "Quantize the base for training: bnb (bitsandbytes); ms-swift's hqq, "
+                                   "eetq, quanto, fp8 are refused with the reason", choices=("bnb", "hqq", "eetq",
+                                                                                             "quanto", "fp8"))
     quant_bits: int | None = opt(None, "Load the base quantized (4 or 8, bitsandbytes); qlora implies 4",
                                  choices=None)
     bnb_4bit_compute_dtype: str | None = opt(None, "4-bit compute dtype (default: --torch_dtype)", choices=DTYPES)

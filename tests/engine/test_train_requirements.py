@@ -1,0 +1,28 @@
+"""What training refuses or translates before anything loads: ms-swift's --fsdp values, its --quant_method values."""
+from __future__ import annotations
+
+import pytest
+
+
+def test_fsdp_takes_ms_swifts_preset_json_file_and_transformers_string(tmp_path):
+    import json
+
+    from swift_cli.engine.train import fsdp_kwargs
+
+    assert fsdp_kwargs(None) == {} and fsdp_kwargs("fsdp2")["fsdp_config"]["fsdp_version"] == 2
+    spec = tmp_path / "fsdp.json"
+    spec.write_text(json.dumps({"_note": "x", "fsdp": "shard_grad_op auto_wrap", "fsdp_config": {"fsdp_version": 2}}))
+    assert fsdp_kwargs(str(spec)) == {"fsdp": "shard_grad_op auto_wrap", "fsdp_config": {"fsdp_version": 2}}
+    assert fsdp_kwargs("full_shard") == {"fsdp": "full_shard"}
+
+
+@pytest.mark.parametrize("method", ["hqq", "eetq", "quanto", "fp8"])
+def test_ms_swift_training_quant_methods_other_than_bnb_are_refused_with_the_reason(method):
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.engine.train import check_requirements
+    from swift_cli.errors import RequirementError
+    from swift_cli.options.parse import parse_command
+
+    _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d", "--quant_method", method, "--quant_bits", "4"])
+    with pytest.raises(RequirementError, match=f"^--quant_method {method}: .*; nearest here: --train_type lora"):
+        check_requirements(cfg, "cpu")
