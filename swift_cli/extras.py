@@ -18,6 +18,8 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "onnx": ("swift export --to_onnx", ("onnx", "onnxscript", "onnxruntime")),
     "tensorboard": ("--report_to tensorboard", ("tensorboard",)),
     "llamacpp": ("--infer_backend llamacpp and running exported GGUFs", ("llama_cpp",)),
+    "web": ("swift web-ui / swift app", ("jinja2",)),
+    "bot": ("swift bot --platform discord|slack, and an S3 artifact store", ("discord", "slack_bolt", "boto3")),
     "vllm": ("--infer_backend vllm, GRPO with vLLM (CUDA only)", ("vllm",)),
     "deepspeed": ("--deepspeed (CUDA)", ("deepspeed",)),
     "gptq": ("--quant_method gptq (CUDA)", ("gptqmodel",)),
