@@ -60,6 +60,17 @@ UNTRAINED_QUANT = {
 }
 
 
+def liger_requirement(device: str) -> None:
+    """--use_liger_kernel (transformers' integration): Liger's Triton kernels need a CUDA GPU and liger-kernel."""
+    import importlib.util
+
+    if device != "cuda":
+        raise RequirementError(f"--use_liger_kernel true: Liger's Triton kernels run on CUDA GPUs (this machine: "
+                               f"{device}); drop the flag here, or run on a CUDA machine with `pip install liger-kernel`")
+    if importlib.util.find_spec("liger_kernel") is None:
+        raise RequirementError("--use_liger_kernel true needs liger-kernel: pip install liger-kernel")
+
+
 def check_requirements(cfg, device: str) -> None:
     """Refuse (one line) what this machine cannot run before anything is written: the device rules
     (hardware.rules.training_refusals, which the planner obeys too), then the packages they need."""
@@ -69,6 +80,8 @@ def check_requirements(cfg, device: str) -> None:
     if why := UNTRAINED_QUANT.get(tuner.quant_method or ""):
         raise RequirementError(f"--quant_method {tuner.quant_method}: {why}; nearest here: --train_type lora "
                                "(no quantization), or --quant_method bnb on a CUDA machine")
+    if getattr(getattr(cfg, "ms", None), "use_liger_kernel", False):
+        liger_requirement(device)
     refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed, t.fsdp)
     if refusals:
         raise RequirementError(refusals[0])

@@ -26,3 +26,16 @@ def test_ms_swift_training_quant_methods_other_than_bnb_are_refused_with_the_rea
     _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d", "--quant_method", method, "--quant_bits", "4"])
     with pytest.raises(RequirementError, match=f"^--quant_method {method}: .*; nearest here: --train_type lora"):
         check_requirements(cfg, "cpu")
+
+
+def test_liger_kernel_is_refused_off_cuda_in_one_line():
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.engine.train import check_requirements
+    from swift_cli.errors import RequirementError
+    from swift_cli.options.parse import parse_command
+
+    _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d", "--use_liger_kernel", "true"])
+    with pytest.raises(RequirementError, match="^--use_liger_kernel true: Liger's Triton kernels run on CUDA GPUs"):
+        check_requirements(cfg, "cpu")
+    _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d"])
+    check_requirements(cfg, "cpu")  # unset: nothing to refuse
