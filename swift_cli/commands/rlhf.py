@@ -35,6 +35,11 @@ def validate(cfg) -> list[str]:
         problems.append(f"--beta must be positive, got {cfg.rlhf.beta}")
     if cfg.rlhf.rpo_alpha is not None and cfg.rlhf.rlhf_type != "dpo":
         problems.append("--rpo_alpha applies to --rlhf_type dpo only")
+    if cfg.data.loss_scale != "default":
+        import sys
+
+        print(f"note: --loss_scale {cfg.data.loss_scale}: no effect on rlhf (trl weighs its own losses)",
+              file=sys.stderr)
     if cfg.rlhf.ref_model and cfg.tuner.train_type != "full":
         problems.append("--ref_model is for --train_type full; LoRA uses the base (or the SFT adapter) as reference")
     return problems

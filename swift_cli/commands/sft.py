@@ -28,6 +28,22 @@ class SftConfig:
     ms: MsSftArgs
 
 
+AGENT_LOSS_SCALES = ("ignore_think_prefix", "react", "hermes", "qwen", "agentflan", "alpha_umi")
+
+
+def loss_scale_problem(value: str) -> str | None:
+    """ms-swift's --loss_scale: a strategy (default, last_round, all) and/or ignore_empty_think, joined by +; its
+    agent-format weightings are refused by name."""
+    parts = value.split("+")
+    unknown = [p for p in parts if p not in ("default", "last_round", "all", "ignore_empty_think")]
+    if not unknown:
+        return None
+    if all(p in AGENT_LOSS_SCALES for p in unknown):
+        return (f"--loss_scale {value}: {', '.join(unknown)} weights tool-call / thinking spans of ms-swift's agent "
+                "templates, which yichui does not build; nearest here: --loss_scale default (or last_round)")
+    return f"--loss_scale {value}: unknown part {unknown[0]}; use default, last_round or all, optionally +ignore_empty_think"
+
+
 def validate(cfg, task: str = "sft") -> list[str]:
     """Every problem with the options, one line each (pure apart from checking that paths exist)."""
     problems = []
@@ -39,6 +55,8 @@ def validate(cfg, task: str = "sft") -> list[str]:
         problems.append(ms_only)
     if cfg.model.adapters and cfg.tuner.train_type == "full":
         problems.append("--adapters continues adapter training; it cannot be combined with --train_type full")
+    if why := loss_scale_problem(cfg.data.loss_scale):
+        problems.append(why)
     if not cfg.data.dataset:
         problems.append("--dataset is required (a file, or a built-in name such as self-cognition)")
     if cfg.data.max_length < 8:

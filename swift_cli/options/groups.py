@@ -44,6 +44,9 @@ class DataArgs:
     truncation_strategy: str = opt("delete", "Rows over max_length: delete (drop row), left (keep the end), "
                                    "right (keep the start), split (cut into max_length rows)",
                                    choices=("delete", "left", "right", "split"))
+    loss_scale: str = opt("default", "Which tokens the loss sees: default (every assistant answer), last_round "
+                          "(the last answer), all (every token), ignore_empty_think (default without an empty "
+                          "<think></think>; joined with +, as ms-swift: last_round+ignore_empty_think)")
     packing: bool = opt(False, "Pack rows into max_length sequences (no padding, rows kept apart by position ids)")
     padding_free: bool | None = opt(None, "Lay each batch's rows end to end in one row instead of padding them "
                                     "(default: on when batch x max_length <= 4096, where that row stays short)")

@@ -169,3 +169,28 @@ def test_split_cuts_a_long_row_into_max_length_rows_whose_first_token_has_no_lab
     prompt_only = Encoded([1, 2, 3, 4, 5], [IGNORE, IGNORE, IGNORE, IGNORE, 5])
     assert [p.input_ids for p in split_rows(prompt_only, 2)] == []  # no piece keeps a label: nothing to learn
 
+
+
+def test_loss_scale_last_round_all_and_ignore_empty_think(tok):
+    """ms-swift's --loss_scale strategies, on the same tokens as default."""
+    default = encode_messages(tok, TWO_TURNS)
+    last = encode_messages(tok, TWO_TURNS, "last_round")
+    every = encode_messages(tok, TWO_TURNS, "all")
+    assert default.input_ids == last.input_ids == every.input_ids
+    assert [tok.decode(s) for s in label_spans(last)] == [tok.decode(label_spans(default)[-1])]
+    assert "Rome" in tok.decode(label_spans(last)[0]) and len(label_spans(default)) == 2
+    assert every.labels == every.input_ids  # every token, the prompt too
+    think = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "<think>\n\n</think>\n\nHello."}]
+    plain, ignored = encode_messages(tok, think), encode_messages(tok, think, "ignore_empty_think")
+    assert "<think>" in tok.decode(label_spans(plain)[0])
+    assert [tok.decode(s) for s in label_spans(ignored)] and all("think>" not in tok.decode(s)
+                                                                 for s in label_spans(ignored))
+    assert "Hello." in tok.decode(label_spans(ignored)[0])
+
+
+def test_loss_scale_agent_weightings_are_refused_by_name():
+    from swift_cli.commands.sft import loss_scale_problem
+
+    assert loss_scale_problem("last_round+ignore_empty_think") is None
+    assert "hermes weights tool-call" in loss_scale_problem("hermes")
+    assert "unknown part bogus" in loss_scale_problem("default+bogus")

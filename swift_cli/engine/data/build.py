@@ -98,11 +98,13 @@ def raise_problems(problems: list[str], what: str) -> None:
     raise UsageError(f"{what}: {len(problems)} bad row(s){more}; `swift validate-dataset FILE` lists them all")
 
 
-def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str) -> tuple[list[Encoded], int, int]:
+def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str,
+             loss_scale: str = "default") -> tuple[list[Encoded], int, int]:
     """Encode items; returns (kept, dropped count, shortest prompt among dropped rows)."""
     kept, dropped, shortest_dropped = [], 0, 0
     for item in items:
-        enc = encode_text(tokenizer, item.text) if item.text is not None else encode_messages(tokenizer, item.messages)
+        enc = encode_text(tokenizer, item.text) if item.text is not None else \
+            encode_messages(tokenizer, item.messages, loss_scale)
         if strategy == "split":
             kept.extend(split_rows(enc, max_length))
             continue
@@ -145,8 +147,8 @@ def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf
     items, val_items = gather(data, seed, lambda specs: collect(
         specs, task, model_name=data.model_name, model_author=data.model_author, seed=seed, system=system,
         use_hf=use_hf))
-    train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy)
-    val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy)
+    train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy, data.loss_scale)
+    val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy, data.loss_scale)
     if not train:
         raise RowsTooLong(f"--max_length {data.max_length}: every row is longer (with truncation_strategy "
                           f"{data.truncation_strategy}); the shortest prompt alone is {shortest} tokens")

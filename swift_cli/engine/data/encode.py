@@ -13,6 +13,7 @@ is not a label). A row whose answer tokens would all be cut is dropped whatever 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from swift_cli.errors import UsageError
@@ -36,11 +37,29 @@ def _tokens(tokenizer, text: str) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
 
 
-def encode_messages(tokenizer, messages: list[dict]) -> Encoded:
-    """Token ids and labels (-100 outside assistant answers) for one conversation."""
+LOSS_BASES = ("default", "last_round", "all")  # ms-swift's --loss_scale strategies, optionally + ignore_empty_think
+EMPTY_THINK = re.compile(r"^<think>\s*</think>\s*")
+
+
+def _answer_labels(tokenizer, answer_text: str, loss_scale: str) -> tuple[list[int], list[int]]:
+    """(tokens, labels) of one assistant answer; `ignore_empty_think` leaves an empty <think></think> unlabelled."""
+    empty = EMPTY_THINK.match(answer_text) if "ignore_empty_think" in loss_scale.split("+") else None
+    if not empty:
+        answer = _tokens(tokenizer, answer_text)
+        return answer, list(answer)
+    head, rest = _tokens(tokenizer, empty.group(0)), _tokens(tokenizer, answer_text[empty.end():])
+    return head + rest, [IGNORE] * len(head) + rest
+
+
+def encode_messages(tokenizer, messages: list[dict], loss_scale: str = "default") -> Encoded:
+    """Token ids and labels for one conversation. ms-swift's --loss_scale: `default` labels every assistant answer,
+    `last_round` only the last one, `all` every token; `+ignore_empty_think` (or alone) leaves an empty
+    <think></think> block unlabelled."""
+    base = loss_scale.split("+")[0] if loss_scale.split("+")[0] in LOSS_BASES else "default"
     ids: list[int] = []
     labels: list[int] = []
     done = ""
+    last = max((k for k, m in enumerate(messages) if m["role"] == "assistant"), default=-1)
     for k, msg in enumerate(messages):
         if msg["role"] != "assistant":
             continue
@@ -50,9 +69,11 @@ def encode_messages(tokenizer, messages: list[dict]) -> Encoded:
             raise UsageError("the chat template re-renders earlier turns differently as the conversation grows, so "
                              "assistant tokens cannot be located; pass --template chatml (or another) to override")
         head = _tokens(tokenizer, prompt[len(done):])
-        answer = _tokens(tokenizer, full[len(prompt):])
+        answer, answer_labels = _answer_labels(tokenizer, full[len(prompt):], loss_scale)
+        if base == "last_round" and k != last:
+            answer_labels = [IGNORE] * len(answer)
         ids += head + answer
-        labels += [IGNORE] * len(head) + answer
+        labels += (list(head) if base == "all" else [IGNORE] * len(head)) + answer_labels
         done = full
     return Encoded(ids, labels)
 

@@ -88,6 +88,9 @@ def encode_all(proc, rows: list[VLRow], max_length: int, strategy: str):
 
 def prepare_vl(data, proc, *, seed: int, system: str | None, use_hf: bool) -> PreparedVL:
     """The whole data path of a VL training command; UsageError (every bad row listed) before any weights load."""
+    if data.loss_scale != "default":
+        raise UsageError(f"--loss_scale {data.loss_scale}: image-text rows train with the default loss scale "
+                         "(every assistant answer) here; drop the flag for a VL model")
     if data.truncation_strategy == "split":
         raise UsageError("--truncation_strategy split: cutting image-text rows into pieces would part image tokens "
                          "from their image; use delete, left or right for a VL model")
