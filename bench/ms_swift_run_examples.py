@@ -168,6 +168,7 @@ def main() -> int:
         if log:
             log.write(json.dumps({"script": script, "command": command, "argv": argv, "outcome": kind,
                                   "why": why}) + "\n")
+            log.flush()
     report(counts, reasons, failures)
     return 0
 
