@@ -17,7 +17,7 @@ from bot.finish import final_message
 from bot.messages import HELP, parse
 from bot.progress import progress_text
 from bot.recipes import RecipeBook
-from bot.safety import Refused
+from bot.safety import Refused, check_name
 from jobs.audit import AuditLog
 from jobs.events import read_events
 from jobs.meta import read_meta, update_meta
@@ -225,6 +225,7 @@ class BotService:
     def _do_recipe(self, ctx: Ctx, msg) -> list[Out]:
         words = msg.words
         if len(words) >= 3 and words[0] == "save":
+            check_name("recipe", words[1])
             job = self._owned(ctx, words[2], "share")
             recipe = read_meta(job.job_dir).get("recipe")
             if not recipe:
@@ -269,12 +270,15 @@ class BotService:
         if job.status in ACTIVE:
             out = self._progress_out(track)
             return [out] if out else []
+        if not track.extra.get("ended"):      # the last edit first; the final message (uploads, samples) next poll
+            track.extra["ended"] = True
+            out = self._progress_out(track, force=True)
+            return [out] if out else []
         track.finished = True
-        outs = [o for o in [self._progress_out(track, force=True)] if o]
         text = final_message(self.store, self.artifacts, job, float(self.config.store.get("ttl_s", 3600)),
                              self.config.sample_prompts)
         self.audit.write("result", user=track.user, job=job.id, status=job.status, reply=text)
-        return outs + [Out(text, track.channel, final=True)]
+        return [Out(text, track.channel, final=True)]
 
     def active(self) -> bool:
         return any(not t.finished for t in self.tracks.values())
