@@ -61,7 +61,10 @@ def final_message(store: JobStore, artifacts, job: Job, ttl_s: float, prompts: t
     update_meta(job.job_dir, record=record)
     head = f"job {job.id} {job.status}"
     if job.status == "failed":
-        return f"{head}: {job.reason or 'see the log'}"
+        from jobs.cloud import failure_line
+
+        reason = job.reason or (failure_line(job) if meta.get("backend") == "cloud" else None)
+        return f"{head}: {reason or 'see the log'}"
     lines = [head + (f": {meta['stop_reason']}" if meta.get("stop_reason") else "")]
     links = upload(store, artifacts, job, record, ttl_s)
     ckpt = best_checkpoint(store, job)

@@ -20,7 +20,7 @@ def submit(service, ctx, ft):
     if machine is None:
         raise Refused(f"refused: no allowed machine type fits this job ({', '.join(limits.machines)}); nothing was "
                       f"run")
-    job_id = store.table.insert(ctx.user, ft.command, argv, "queued")
+    job_id = store.table.insert(ctx.user, ft.command, argv, "new")      # not "queued": never started locally
     job_dir = store.root / "jobs" / str(job_id)
     job_dir.mkdir(parents=True, exist_ok=True)
     store.table.update(job_id, job_dir=str(job_dir))
