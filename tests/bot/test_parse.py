@@ -100,3 +100,38 @@ def test_tokens_never_reach_the_audit_log(service, monkeypatch):
     service.handle(Ctx("eve"), ".finetune tiny-lora self-cognition frobnicate=MTIzNDU2Nzg5.secret-token-value")
     text = service.audit.path.read_text()
     assert "secret-token-value" not in text and "***" in text
+
+
+def test_example_config_loads():
+    from pathlib import Path
+
+    import bot
+
+    cfg = load(Path(bot.__file__).parent / "bot.example.yaml")
+    assert cfg.limits.models[0] == "tiny" and cfg.limits_for("bob", "gpu-lab").max_concurrent == 3
+    assert cfg.limits_for("bob").gpu_hours_per_day == 2 and cfg.admins == ("alice",)
+
+
+def test_plan_and_shared_recipes(service):
+    from jobs.meta import update_meta
+
+    (plan,) = service.handle(Ctx("ann"), ".plan qwen-7b-lora wiki_zh")
+    assert plan.text.startswith("plan for qwen-7b-lora on wiki_zh: swift sft --model Qwen/Qwen2.5-7B-Instruct")
+    assert "predicted peak" in plan.text and "cloud: L4" in plan.text
+    store = service.store
+    job_id = store.table.insert("ann", "sft", ["sft"], "done")                 # a finished chat job of ann's
+    (store.root / "jobs" / "1").mkdir(parents=True)
+    store.table.update(job_id, job_dir=str(store.root / "jobs" / "1"))
+    update_meta(store.root / "jobs" / "1", recipe={"model": "qwen-7b-lora", "dataset": "wiki_zh",
+                                                   "set": {"max_steps": 100}})
+    (saved,) = service.handle(Ctx("ann", channel="lab"), ".recipe save wiki7 1")
+    assert saved.text == "recipe 'wiki7' saved: qwen-7b-lora wiki_zh"
+    (listed,) = service.handle(Ctx("ben", channel="lab"), ".recipes")
+    assert listed.text == "wiki7: qwen-7b-lora wiki_zh max_steps=100 (by ann)"
+    assert service.handle(Ctx("ben", channel="other"), ".recipes")[0].text == "no recipes in this channel yet"
+    (used,) = service.handle(Ctx("ben", channel="lab"), ".recipe use wiki7 max_steps=5")
+    # the recipe goes through the same checks and the job core's admission: 7B does not fit this machine
+    assert used.text.startswith("job 2 refused: ") and "GiB" in used.text, used.text
+    assert store.get(2).argv[store.get(2).argv.index("--max_steps") + 1] == "5"
+    bad = service.handle(Ctx("ben", channel="lab"), ".recipe use wiki7 output_dir=/etc")
+    assert bad[0].text.startswith("refused: output_dir cannot be set from chat")
