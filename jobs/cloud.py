@@ -65,7 +65,7 @@ def task_config(job_id: int, argv: list[str], accelerator: str, idle_minutes: fl
         "workdir": str(workdir),
         "resources": {"accelerators": f"{accelerator}:1",
                       "autostop": {"idle_minutes": max(1, int(idle_minutes)), "down": True}},
-        "envs": {"YICHUI_HOME": "~/.yichui", "PYTHONUNBUFFERED": "1"},
+        "envs": {"PYTHONUNBUFFERED": "1"},
         "setup": "bash scripts/yichuidingyin.sh --install-only",
         "run": run,
     }

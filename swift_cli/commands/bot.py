@@ -47,7 +47,7 @@ def _take_config(argv: list[str]) -> tuple[str | None, list[str]]:
 
 def main(argv: list[str], prog: str = "swift bot") -> int:
     path, rest = _take_config(argv)
-    _, cfg = parse(BotConfigArgs, rest, prog, SUMMARY, usage_tail="[--config bot.yaml]")
+    _, cfg = parse(BotConfigArgs, rest, prog, SUMMARY, usage_tail="  (here --config names a bot.yaml, not a recipe)")
     from bot.config import load
     from bot.safety import Refused
     from bot.service import BotService

@@ -8,6 +8,7 @@ from bot.config import BotConfig, Limits, load
 from bot.safety import Refused
 from bot.service import BotService, Ctx
 from jobs import JobStore
+from tests.conftest import REPO
 
 # (message, a phrase the one-line reply must carry)
 BAD_INPUTS = [
@@ -135,3 +136,15 @@ def test_plan_and_shared_recipes(service):
     assert store.get(2).argv[store.get(2).argv.index("--max_steps") + 1] == "5"
     bad = service.handle(Ctx("ben", channel="lab"), ".recipe use wiki7 output_dir=/etc")
     assert bad[0].text.startswith("refused: output_dir cannot be set from chat")
+
+
+def test_swift_bot_needs_tokens_from_the_environment():
+    from tests.conftest import swift
+
+    for platform, var in (("discord", "DISCORD_TOKEN"), ("slack", "SLACK_BOT_TOKEN")):
+        proc = swift("bot", "--platform", platform, env={var: "", "PYTHONPATH": str(REPO)})
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+        assert proc.stderr.startswith(f"error: swift bot --platform {platform}: set {var}") and "Traceback" not in \
+            proc.stderr
+    bad = swift("bot", "--config", "/nonexistent/bot.yaml", env={"PYTHONPATH": str(REPO)})
+    assert bad.returncode == 2 and bad.stderr == "error: --config: no such file: /nonexistent/bot.yaml\n"
