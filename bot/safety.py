@@ -61,7 +61,18 @@ def check_key(key: str) -> str:
     return norm
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def check_value(key: str, value: str) -> str:
+    """A value: no paths, URLs, shell or flag syntax (a leading '-' only on a number)."""
+    if value.startswith("-") and not _number(value):
+        raise Refused(f"refused: {key}={value!r}: a value may not look like a flag; nothing was run")
     if URL.match(value) or ".." in value or "/" in value or not VALUE.match(value):
         raise Refused(f"refused: {key}={value!r}: values may not hold paths, URLs or special characters; "
                       f"nothing was run")

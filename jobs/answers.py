@@ -20,12 +20,16 @@ def best_checkpoint(store: JobStore, job: Job) -> Path | None:
     return None
 
 
+def infer_argv(target: list[str], prompt: str, max_new_tokens: int = 30) -> list[str]:
+    """`infer ... --query=PROMPT`: one token, so a prompt that starts with '--' stays the prompt, never a flag."""
+    return ["infer", *target, f"--max_new_tokens={max_new_tokens}", f"--query={prompt}"]
+
+
 def answer(target: list[str], prompt: str, python: str | None = None, max_new_tokens: int = 30,
            timeout: float = 300) -> str:
     """`swift infer <target> --query PROMPT`: target is ['--adapters', ckpt] or ['--model', path]. The prompt is
     one argv element (never a shell word); returns the answer text, or a one-line failure."""
-    cmd = [python or sys.executable, "-m", "swift_cli", "infer", *target, "--query", prompt,
-           "--max_new_tokens", str(max_new_tokens)]
+    cmd = [python or sys.executable, "-m", "swift_cli", *infer_argv(target, prompt, max_new_tokens)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if proc.returncode != 0:

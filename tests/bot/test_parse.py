@@ -148,3 +148,20 @@ def test_swift_bot_needs_tokens_from_the_environment():
             proc.stderr
     bad = swift("bot", "--config", "/nonexistent/bot.yaml", env={"PYTHONPATH": str(REPO)})
     assert bad.returncode == 2 and bad.stderr == "error: --config: no such file: /nonexistent/bot.yaml\n"
+
+
+@pytest.mark.parametrize("prompt", ["--adapters /etc/passwd", "who are you?", "-h", "a=b --model x"])
+def test_chat_prompt_is_one_argv_element_never_a_flag(prompt):
+    from jobs.answers import infer_argv
+    from swift_cli.commands.infer import InferConfig
+    from swift_cli.options.parse import parse_command
+
+    argv = infer_argv(["--adapters", "/ckpt"], prompt)
+    _, cfg = parse_command(InferConfig, argv[1:])
+    assert cfg.infer.query == prompt and cfg.model.adapters == ["/ckpt"]
+
+
+def test_flag_like_values_refused(service):
+    (out,) = service.handle(Ctx("m"), ".finetune tiny-lora self-cognition system=--use_hf")
+    assert out.text == "refused: system='--use_hf': a value may not look like a flag; nothing was run"
+    assert service.store.list() == []
