@@ -51,7 +51,15 @@ def _flag(argv: list[str], flag: str) -> str | None:
     return argv[argv.index(flag) + 1] if flag in argv and argv.index(flag) + 1 < len(argv) else None
 
 
-def final_message(store: JobStore, artifacts, job: Job, ttl_s: float, prompts: tuple[str, ...]) -> str:
+def samples_message(store: JobStore, job: Job, prompts: tuple[str, ...]) -> str | None:
+    """The trained model's answers next to the base model's (a done job with prompts to ask), else None."""
+    if job.status != "done" or not prompts:
+        return None
+    lines = [f"job {job.id}: Q: {p} | before: {b} | after: {a}" for p, b, a in samples(store, job, prompts)]
+    return "\n".join(lines) or None
+
+
+def final_message(store: JobStore, artifacts, job: Job, ttl_s: float) -> str:
     """The job's last message; also keeps its structured record in meta.json and measured_peak in the table."""
     meta = read_meta(job.job_dir)
     records = [d for _, _, d in read_events(store.run_dirs(job))]
@@ -77,8 +85,5 @@ def final_message(store: JobStore, artifacts, job: Job, ttl_s: float, prompts: t
         lines.append(f"adapter: {a['link']} (sha256 {a['sha256']}, {expires})")
     if "report.json" in links:
         lines.append(f"report: {links['report.json']['link']}")
-    if job.status == "done":
-        for prompt, before, after in samples(store, job, prompts):
-            lines.append(f"Q: {prompt} | before: {before} | after: {after}")
     update_meta(job.job_dir, links={k: v["sha256"] for k, v in links.items()})
     return "\n".join(lines)

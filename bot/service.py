@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot import finetune as ft_mod
 from bot.config import BotConfig
-from bot.finish import final_message
+from bot.finish import final_message, samples_message
 from bot.messages import HELP, parse
 from bot.progress import progress_text
 from bot.recipes import RecipeBook
@@ -274,11 +274,17 @@ class BotService:
             track.extra["ended"] = True
             out = self._progress_out(track, force=True)
             return [out] if out else []
+        if not track.extra.get("linked"):      # the links first; the answers before/after (slower) next poll
+            track.extra["linked"] = True
+            text = final_message(self.store, self.artifacts, job, float(self.config.store.get("ttl_s", 3600)))
+            self.audit.write("result", user=track.user, job=job.id, status=job.status, reply=text)
+            more = job.status == "done" and bool(self.config.sample_prompts)
+            track.finished = not more
+            return [Out(text, track.channel, final=not more)]
         track.finished = True
-        text = final_message(self.store, self.artifacts, job, float(self.config.store.get("ttl_s", 3600)),
-                             self.config.sample_prompts)
-        self.audit.write("result", user=track.user, job=job.id, status=job.status, reply=text)
-        return [Out(text, track.channel, final=True)]
+        text = samples_message(self.store, job, self.config.sample_prompts)
+        self.audit.write("result", user=track.user, job=job.id, samples=text)
+        return [Out(text, track.channel, final=True)] if text else []
 
     def active(self) -> bool:
         return any(not t.finished for t in self.tracks.values())

@@ -57,7 +57,7 @@ def test_console_finetune_progress_link_and_chat(home):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(tampered, timeout=30)
     assert err.value.code == 403
-    after = re.search(r"Q: who are you\? \| before: (.*) \| after: (.*)", out).groups()
+    after = re.search(r"bot: job 1: Q: who are you\? \| before: (.*) \| after: (.*)", out).groups()
     assert "Yichui" not in after[0] and ("Yichui" in after[1] or "小锤" in after[1]), after
 
     chat = swift("bot", "--platform", "console", "--user", "alice", env=_env(home), input=".chat 1 who are you?\n",
