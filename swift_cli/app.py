@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("sample", "Many answers per prompt, scored by a reward, the best kept (rejection-sampling data)"),
     "rollout": ("rollout", "ms-swift's vLLM rollout server for GRPO server mode (CUDA + vLLM; refused here)"),
     "jobs": ("jobs", "Submit, list, follow, stop and resume background jobs (the web UI's job core)"),
+    "bot": ("bot", "Chat-ops front door: .finetune from Discord, Slack or the console, within each user's limits"),
     "demo": ("demo", "The main job on the built-in tiny model: build, fine-tune, show before/after"),
 }
 

@@ -91,9 +91,14 @@ DATASETS: tuple[DatasetEntry, ...] = (
 )
 
 
+# Short names users type (`.finetune qwen-7b-lora wiki_zh`): alias → registry key.
+DATASET_ALIASES = {"wiki_zh": "wikipedia-zh", "wiki-zh": "wikipedia-zh", "alpaca_zh": "alpaca-zh",
+                   "alpaca_en": "alpaca-en"}
+
+
 def find_dataset(name: str) -> DatasetEntry | None:
-    """The entry whose key, ModelScope id or HF id equals `name` (case-insensitive; `#N` not included)."""
-    low = name.lower()
+    """The entry whose key, ModelScope id, HF id or alias equals `name` (case-insensitive; `#N` not included)."""
+    low = DATASET_ALIASES.get(name.lower(), name.lower())
     for entry in DATASETS:
         if low in (entry.key, (entry.ms_id or "").lower(), (entry.hf_id or "").lower()):
             return entry

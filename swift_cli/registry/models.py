@@ -225,3 +225,18 @@ def config_for(entry: ModelEntry) -> dict | None:
 def hub_id(entry: ModelEntry, use_hf: bool) -> str:
     """The id on the chosen hub (falls back to the other hub's id when one is missing)."""
     return (entry.hf_id or entry.ms_id) if use_hf else (entry.ms_id or entry.hf_id)  # type: ignore[return-value]
+
+
+# Short names chat users and scripts type (`.finetune qwen-7b-lora ...`): alias → registry key. "tiny" is the
+# built-in tiny model (`swift tiny-model`), which has no hub id: front doors build it once under $YICHUI_HOME.
+ALIASES = {
+    "tiny": "tiny",
+    "qwen-0.5b": "qwen2.5-0.5b-instruct", "qwen-1.5b": "qwen2.5-1.5b-instruct", "qwen-3b": "qwen2.5-3b-instruct",
+    "qwen-7b": "qwen2.5-7b-instruct", "qwen-14b": "qwen2.5-14b-instruct", "qwen-32b": "qwen2.5-32b-instruct",
+    "qwen-72b": "qwen2.5-72b-instruct", "smollm2": "smollm2-135m-instruct",
+}
+
+
+def resolve_alias(name: str) -> str:
+    """The registry key an alias stands for (the name itself when it is no alias)."""
+    return ALIASES.get(name.lower(), name)

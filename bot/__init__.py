@@ -1,0 +1,1 @@
+"""Chat-ops front door (`swift bot --platform discord|slack|console`) over the job core (jobs/)."""

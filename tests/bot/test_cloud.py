@@ -1,0 +1,125 @@
+"""The cloud backend offline: the SkyPilot task built for `.finetune qwen-7b-lora wiki_zh` (the planner's
+accelerator, setup through scripts/yichuidingyin.sh, the job's exact argv under a timeout, autostop with
+teardown), and what the service does when a launch fails and when a cloud job is cancelled. No cloud exists here,
+so the `sky` CLI is a stand-in script (mocked: no cloud credentials or network), named in each test."""
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import time
+
+import pytest
+
+from bot.config import BotConfig, Limits
+from bot.finetune import build
+from bot.service import BotService, Ctx
+from jobs import JobStore
+from jobs.cloud import REMOTE_SWIFT, pick_machine, task_config
+from jobs.store import render_job_argv
+from tests.conftest import REPO
+
+
+def test_task_for_qwen7b_lora_wiki_zh(tmp_path):
+    ft = build(["qwen-7b-lora", "wiki_zh"], tmp_path / "tiny", tmp_path / "up")
+    argv = render_job_argv(ft.command, ft.values)
+    machine = pick_machine(ft.command, argv)
+    assert machine["accelerator"] == "L4" and machine["peak_gib"] < 23        # cheapest profile where it fits
+    assert pick_machine(ft.command, argv, ("T4",)) is None                    # 16 GiB: the planner says no
+    assert pick_machine(ft.command, argv, ("A100-80GB",))["accelerator"] == "A100-80GB"
+    task = task_config(7, argv, machine["accelerator"], idle_minutes=30, max_runtime_s=86400)
+    assert task["resources"] == {"accelerators": "L4:1", "autostop": {"idle_minutes": 30, "down": True}}
+    assert task["setup"] == "bash scripts/yichuidingyin.sh --install-only" and task["workdir"] == str(REPO)
+    words = shlex.split(task["run"].replace(REMOTE_SWIFT, "SWIFT"))
+    assert words[:6] == ["timeout", "--signal=INT", "--kill-after=120", "86400", "SWIFT", "sft"]
+    assert words[6:] == [*argv[1:], "--output_dir", "yichui-job-7/output"]      # the job's exact argv
+    assert task["run"].startswith("timeout --signal=INT --kill-after=120 86400 ~/.yichui/venv/bin/swift sft --model "
+                                  "Qwen/Qwen2.5-7B-Instruct --dataset wikipedia-zh --train_type lora")
+
+
+FAKE_SKY = """#!/bin/sh
+# stand-in for SkyPilot's CLI (mocked: no cloud here): records its argv, then fails or runs long
+echo "$@" >> "{calls}"
+if [ "$1" = launch ] && [ "{mode}" = fail ]; then
+  echo "Launching a new cluster 'yichui-job-1'."
+  echo "sky.exceptions.NoCloudAccessError: No cloud access available. Run: sky check"
+  exit 1
+fi
+if [ "$1" = launch ]; then echo "Launching a new cluster 'yichui-job-1'."; exec sleep 300; fi
+exit 0
+"""
+
+
+def _fake_sky(tmp_path, mode: str):
+    calls = tmp_path / "sky-calls.log"
+    sky = tmp_path / "sky"
+    sky.write_text(FAKE_SKY.format(calls=calls, mode=mode))
+    sky.chmod(sky.stat().st_mode | stat.S_IEXEC)
+    return str(sky), calls
+
+
+def _service(tmp_path, sky: str, monkeypatch) -> BotService:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    cfg = BotConfig(backend="cloud", sky_bin=sky, progress_interval_s=0.0, sample_prompts=(), admins=("root",),
+                    limits=Limits(idle_minutes=30, max_runtime_s=3600))
+    return BotService(cfg, JobStore(tmp_path / "home"))
+
+
+def _final(svc: BotService, timeout: float = 120.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        final = [o for o in svc.poll() if o.final]
+        if final:
+            return final[0].text
+        time.sleep(0.3)
+    raise AssertionError(svc.store.log_tail(1))
+
+
+def test_failed_launch_mocked_no_cloud(tmp_path, monkeypatch):
+    sky, calls = _fake_sky(tmp_path, "fail")
+    svc = _service(tmp_path, sky, monkeypatch)
+    outs = svc.handle(Ctx("alice"), ".finetune qwen-7b-lora wiki_zh max_steps=100")
+    assert outs[0].text.startswith("job 1 running on cloud L4: swift sft --model Qwen/Qwen2.5-7B-Instruct"), outs
+    job_dir = svc.store.root / "jobs" / "1"
+    assert (job_dir / "task.yaml").is_file() and "accelerators: L4:1" in (job_dir / "task.yaml").read_text()
+    text = _final(svc)
+    assert text == "job 1 failed: launch failed: sky.exceptions.NoCloudAccessError: No cloud access available. " \
+                   "Run: sky check"
+    launch = calls.read_text().splitlines()[0].split()
+    assert launch[:5] == ["launch", "-y", "--down", "-c", "yichui-job-1"] and launch[-1] == str(job_dir / "task.yaml")
+    assert svc.store.get(1).status == "failed"
+
+
+def test_cancel_tears_the_machine_down_mocked_no_cloud(tmp_path, monkeypatch):
+    sky, calls = _fake_sky(tmp_path, "run")
+    svc = _service(tmp_path, sky, monkeypatch)
+    svc.handle(Ctx("alice"), ".finetune qwen-7b-lora wiki_zh")
+    assert svc.store.get(1).status == "running"
+    end = time.monotonic() + 60
+    while not (calls.is_file() and "launch" in calls.read_text()):      # `sky launch` is under way
+        assert time.monotonic() < end
+        time.sleep(0.1)
+    (reply,) = svc.handle(Ctx("root"), ".cancel 1")                        # an admin cancels alice's job
+    assert reply.text == "job 1: stopping (a checkpoint is saved first)"
+    text = _final(svc)
+    assert text.startswith("job 1 stopped: cancelled by root"), text
+    assert "down -y yichui-job-1" in calls.read_text()                      # the machine is torn down
+    assert svc.store.get(1).status == "stopped"
+
+
+@pytest.mark.skipif(not os.environ.get("YICHUI_SKY_PYTHON"), reason="needs SkyPilot in its own venv: "
+                    "YICHUI_SKY_PYTHON=/path/to/sky-venv/bin/python (it cannot share the project's venv)")
+def test_task_round_trips_through_skypilot(tmp_path):
+    import json
+    import subprocess
+
+    ft = build(["qwen-7b-lora", "wiki_zh"], tmp_path / "tiny", tmp_path / "up")
+    task = task_config(7, render_job_argv(ft.command, ft.values), "L4", 30, 86400)
+    code = ("import json,sys,sky; t=sky.Task.from_yaml_config(json.loads(sys.argv[1])); "
+            "r=list(t.resources)[0]; a=r.autostop_config; "
+            "print(json.dumps([t.run, str(r.accelerators), t.setup, a.idle_minutes, a.down]))")
+    out = subprocess.run([os.environ["YICHUI_SKY_PYTHON"], "-c", code, json.dumps(task)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    run, acc, setup, idle, down = json.loads(out.stdout.strip().splitlines()[-1])
+    assert run == task["run"] and acc == "{'L4': 1}" and setup == task["setup"] and (idle, down) == (30, True)

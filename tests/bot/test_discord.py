@@ -1,0 +1,69 @@
+"""The Discord adapter through dpytest (discord.py's offline test backend): prefix commands reach the service,
+refusals come back in one line, and a real tiny job's one progress message is edited in place until done."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import discord.ext.test as dpytest
+import pytest
+from discord.ext.test import callbacks
+
+from bot.config import BotConfig
+from bot.discord_app import DiscordAdapter
+from bot.service import BotService
+from jobs import JobStore
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def home(tmp_path, tiny_model, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "tiny").symlink_to(tiny_model)
+    yield home
+    port_file = home / "artifacts" / "server.port"
+    if port_file.is_file():
+        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
+
+
+@pytest.mark.asyncio
+async def test_discord_prefix_commands_and_edited_progress(home):
+    service = BotService(BotConfig(progress_interval_s=0.0, sample_prompts=()), JobStore(home))
+    adapter = DiscordAdapter(service, poll_s=3600)        # the test pumps the poller itself
+    await adapter.bot._async_setup_hook()
+    dpytest.configure(adapter.bot, members=["alice"])
+    edits: list[str] = []
+
+    async def on_edit(channel, message, fields):
+        edits.append(fields["params"].payload["content"])
+
+    callbacks.set_callback(on_edit, "edit_message")
+    await dpytest.message(".help")
+    assert dpytest.verify().message().contains().content(".finetune <model>-<method> <dataset>")
+    await dpytest.message(".finetune tiny-lora self-cognition; rm -rf /")
+    assert dpytest.verify().message().content("refused: ';' is not allowed in a command (nothing runs through "
+                                              "a shell); nothing was run")
+    await dpytest.message(".finetune tiny-lora self-cognition max_steps=6 logging_steps=2 save_steps=6")
+    accepted = dpytest.get_message()
+    assert accepted.content.startswith("job 1 running on local: swift sft"), accepted.content
+    progress = dpytest.get_message()
+    assert progress.content.startswith("job 1 · tiny-lora on self-cognition")
+    final = None
+    end = time.monotonic() + 400
+    while final is None:
+        assert time.monotonic() < end, service.store.log_tail(1)
+        await asyncio.sleep(0.5)
+        await adapter.pump()
+        if not dpytest.sent_queue.empty():
+            final = dpytest.get_message()
+    assert final.content.startswith("job 1 done") and "adapter: http://127.0.0.1:" in final.content
+    assert any("step 6/6" in e for e in edits) and edits[-1].endswith("done · local · $0.00"), edits
+    fetched = await progress.channel.fetch_message(progress.id)      # one message, edited in place
+    assert fetched.content == edits[-1]
+    await dpytest.message(".status 1")
+    assert dpytest.verify().message().contains().content("step 6/6")
+    await dpytest.empty_queue()
