@@ -15,6 +15,24 @@ fi
 start=$SECONDS
 bash "$repo_dir/scripts/yichuidingyin.sh" --install-only --extras test
 echo "== install took $((SECONDS - start)) s"
+# SkyPilot (the bot's cloud backend) pins uvicorn/click versions that conflict with ours: it lives in its own venv,
+# which tests/bot/test_cloud.py round-trips our task through (offline; no cloud is reached).
+home="${YICHUI_HOME:-$HOME/.yichui}"
+if [[ -z "${YICHUI_SKY_PYTHON:-}" ]]; then
+  sky_start=$SECONDS
+  if [[ ! -x "$home/skyenv/bin/python" ]] || ! "$home/skyenv/bin/python" -c "import sky" 2>/dev/null; then
+    uv_bin="$home/venv/bin/uv"
+    if [[ -x "$uv_bin" ]]; then
+      "$uv_bin" venv --quiet --python "$home/venv/bin/python" "$home/skyenv" && \
+        timeout 900 "$uv_bin" pip install --quiet --python "$home/skyenv/bin/python" "skypilot==0.14.1"
+    else
+      "$home/venv/bin/python" -m venv "$home/skyenv" && \
+        timeout 900 "$home/skyenv/bin/pip" install --quiet --disable-pip-version-check "skypilot==0.14.1"
+    fi || { echo "error: installing SkyPilot into $home/skyenv failed" >&2; exit 4; }
+  fi
+  export YICHUI_SKY_PYTHON="$home/skyenv/bin/python"
+  echo "== SkyPilot venv ready in $((SECONDS - sky_start)) s"
+fi
 cd "$repo_dir"
 py="${YICHUI_HOME:-$HOME/.yichui}/venv/bin/python"
 if [[ "${1:-}" == "--lanes" ]]; then

@@ -107,7 +107,7 @@ def test_cancel_tears_the_machine_down_mocked_no_cloud(tmp_path, monkeypatch):
     assert svc.store.get(1).status == "stopped"
 
 
-@pytest.mark.skipif(not os.environ.get("YICHUI_SKY_PYTHON"), reason="needs SkyPilot in its own venv: "
+@pytest.mark.skipif(not os.environ.get("YICHUI_SKY_PYTHON"), reason="needs SkyPilot in its own venv (scripts/run_tests.sh makes one): "
                     "YICHUI_SKY_PYTHON=/path/to/sky-venv/bin/python (it cannot share the project's venv)")
 def test_task_round_trips_through_skypilot(tmp_path):
     import json
