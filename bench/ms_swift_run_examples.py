@@ -84,6 +84,8 @@ def rewrite(command: str, argv: list[str], assets: dict, out_dir: Path) -> list[
         new += ["--model", model, "--val_dataset", data, "--result_path", str(out_dir / "result.jsonl")]
     else:
         new += ["--model", model, "--output_dir", str(out_dir / "export")]
+        if "--dataset" in argv:  # calibration data of a quantization
+            new += ["--dataset", data]
     if command == "infer" and "--max_new_tokens" not in new:
         new += ["--max_new_tokens", "8"]
     return new
