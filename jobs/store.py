@@ -80,7 +80,7 @@ class JobStore:
         verdict = admit(command, rest, self._running_peaks())
         status = {"start": "queued", "queue": "queued", "refuse": "refused"}[verdict.action]
         self.table.update(job_id, argv=[command, *rest], job_dir=str(job_dir), status=status,
-                          reason=verdict.reason, predicted_peak=verdict.peak)
+                          reason=verdict.reason, predicted_peak=min(verdict.peak, 2**63 - 1) if verdict.peak else None)
         if verdict.action == "start":
             self._start(self.table.get(job_id))
         return self.table.get(job_id)
