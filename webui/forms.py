@@ -23,7 +23,10 @@ class FormError(ValueError):
 
 
 def form_argv(command: str, form: dict[str, Any]) -> list[str]:
-    """`--flag value` tokens for the fields the user filled (lists split on whitespace), ready for the parser."""
+    """`--flag value` tokens for the fields the user filled (lists split on whitespace), then the "more flags" text
+    split as a command line would be (never run by a shell: the parser reads the tokens), ready for the parser."""
+    import shlex
+
     argv: list[str] = []
     for name in FIELDS:
         value = form.get(name)
@@ -31,7 +34,11 @@ def form_argv(command: str, form: dict[str, Any]) -> list[str]:
             continue
         parts = str(value).split() if name in LIST_FIELDS else [str(value).strip()]
         argv += [f"--{name}", *parts]
-    return argv
+    try:
+        more = shlex.split(str(form.get("extra") or ""))
+    except ValueError as exc:
+        raise FormError(f"more flags: {exc}") from None
+    return argv + more
 
 
 def parse_form(form: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -51,6 +58,8 @@ def parse_form(form: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     except UsageError as exc:
         raise FormError(str(exc)) from None
     values = given_values(cfg)
+    if "output_dir" in values:
+        raise FormError("--output_dir: a web run writes into its job's own folder (leave it out)")
     values.setdefault("report_to", "none")
     return command, values
 

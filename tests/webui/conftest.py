@@ -55,6 +55,7 @@ class WebUI:
     """A real `swift web-ui` process (own session), its address and printed first line."""
 
     def __init__(self, home: Path, *args: str, port: int = 0):
+        self.home = home
         env = {**os.environ, "YICHUI_HOME": str(home), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "web-ui", "--server_port", str(port),
                                       "--lang", "en", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

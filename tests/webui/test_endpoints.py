@@ -134,13 +134,13 @@ def test_non_loopback_bind_prints_a_token_and_requires_it(tmp_path):
     ui = WebUI(tmp_path / "home", "--server_name", "0.0.0.0")
     try:
         assert ui.token and "shown once" in ui.line
-        assert httpx.get(ui.url + "/api/jobs").status_code == 401
-        with httpx.Client(base_url=ui.url, follow_redirects=True) as c:
+        assert httpx.get(ui.url + "/api/jobs", timeout=60).status_code == 401
+        with httpx.Client(base_url=ui.url, follow_redirects=True, timeout=60) as c:
             assert c.get(f"/?token={ui.token}").status_code == 200 and c.get("/api/jobs").json() == []
     finally:
         ui.stop()
     local = WebUI(tmp_path / "home2")
     try:
-        assert local.token is None and httpx.get(local.url + "/api/jobs").status_code == 200
+        assert local.token is None and httpx.get(local.url + "/api/jobs", timeout=60).status_code == 200
     finally:
         local.stop()
