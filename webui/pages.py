@@ -1,7 +1,6 @@
 """The HTML pages: Home, New run, Run, Compare, Chat (zh/en). Data for live parts comes from api.py."""
 from __future__ import annotations
 
-import functools
 import json
 
 from fastapi import APIRouter, Request
@@ -10,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from webui.app import request_lang
 from webui.forms import FIELDS, TASKS
+from webui.machine import machine
 from webui.strings import option_text, table
 from webui.views import argv_options, job_view, sparkline
 
@@ -22,18 +22,6 @@ def _render(request: Request, name: str, **ctx) -> HTMLResponse:
     ctx |= {"request": request, "s": table(lang), "lang": lang, "csrf": console.guard.csrf,
             "app_only": console.app_only}
     return request.app.state.templates.TemplateResponse(request, name, ctx)
-
-
-@functools.lru_cache(maxsize=1)
-def machine() -> dict:
-    """This machine, probed once per UI process (hardware/probe.py)."""
-    from hardware.probe import probe
-
-    p = probe()
-    gib = 2**30
-    return {"accelerator": p.accelerator, "devices": [(d.name, round(d.free_bytes / gib, 1),
-                                                       round(d.total_bytes / gib, 1)) for d in p.devices],
-            "cpu_cores": p.cpu_cores, "ram_gib": round((p.ram_total_bytes or 0) / gib, 1)}
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -54,6 +54,9 @@ def serve_console(ui, chat_model: str | None = None, chat_adapter: str | None = 
     print(f"web UI at http://{shown}:{port}{path}" + (f"?token={token}" if token else "")
           + (" (access token shown once; it is required on a non-loopback bind)" if token else "")
           + f"; jobs in {store.root}", flush=True)
+    from webui.machine import start_probe
+
+    start_probe()
     stop = threading.Event()
     threading.Thread(target=_refresher, args=(store, stop), daemon=True).start()
     server = uvicorn.Server(uvicorn.Config(create_app(console), log_level="warning", access_log=False,
