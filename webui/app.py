@@ -15,10 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui.security import COOKIE, CSRF_HEADER, Guard
+from webui.strings import LANG_COOKIE
 
 HERE = Path(__file__).resolve().parent
 UPLOAD_LIMIT = 20 * 2**20
-LANG_COOKIE = "yichui_lang"
+APP_PATHS = ("/chat", "/api/chat", "/static/")  # all that `swift app` serves
 
 
 @dataclass
@@ -42,11 +43,6 @@ class Console:
         self.chats = ChatServers(Path(self.store.root) / "webui")
 
 
-def request_lang(request: Request, console: Console) -> str:
-    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or console.lang
-    return lang if lang in ("en", "zh") else "en"
-
-
 def _gate(console: Console):
     async def gate(request: Request, call_next):
         guard = console.guard
@@ -61,6 +57,9 @@ def _gate(console: Console):
             resp = RedirectResponse(request.url.path + (f"?{urlencode(rest)}" if rest else ""), 303)
             resp.set_cookie(COOKIE, guard.token, httponly=True, samesite="strict")
             return resp
+        if console.app_only and not request.url.path.startswith(APP_PATHS):
+            return RedirectResponse("/chat", 303) if request.url.path == "/" else JSONResponse(
+                {"error": "`swift app` serves the chat page only (swift web-ui has the rest)"}, 404)
         if request.method not in ("GET", "HEAD", "OPTIONS") and not guard.csrf_ok(request.headers.get(CSRF_HEADER)):
             return JSONResponse({"error": "missing or wrong CSRF token (reload the page)"}, 403)
         resp = await call_next(request)

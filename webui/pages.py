@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from webui.app import request_lang
 from webui.forms import FIELDS, TASKS
 from webui.machine import machine
-from webui.strings import option_text, table
+from webui.strings import option_text, request_lang, table
 from webui.views import argv_options, job_view, sparkline
 
 router = APIRouter()

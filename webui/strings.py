@@ -3,6 +3,13 @@ exist (`wz.` keys); the rest are the pages' own. Option labels and help come fro
 from __future__ import annotations
 
 LANGS = ("en", "zh")
+LANG_COOKIE = "yichui_lang"
+
+
+def request_lang(request, console) -> str:
+    """?lang=, else the cookie, else the console's --lang."""
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or console.lang
+    return lang if lang in LANGS else "en"
 
 PAGE: dict[str, tuple[str, str]] = {
     "nav.home": ("Home", "首页"), "nav.new": ("New run", "新建训练"), "nav.compare": ("Compare", "对比"),
