@@ -20,7 +20,8 @@ STEPS = int(os.environ.get("YICHUI_WEBUI_STEPS", "50"))
 
 
 def chromedriver() -> str:
-    """Debian's chromedriver; installed with apt-get (chromium + chromium-driver, same build) when missing."""
+    """Debian's chromedriver; installed with apt-get (chromium + chromium-driver, same build) when missing, and a
+    Chinese font (fonts-wqy-microhei) for the zh pages' screenshots."""
     path = shutil.which("chromedriver")
     if path is None and shutil.which("apt-get") and os.geteuid() == 0:
         subprocess.run(["apt-get", "update"], check=False, capture_output=True, timeout=600)
@@ -28,6 +29,11 @@ def chromedriver() -> str:
                        timeout=900)
         path = shutil.which("chromedriver")
     assert path, "chromedriver not found: apt-get install -y chromium chromium-driver"
+    zh_fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which(
+        "fc-list") else ""
+    if not zh_fonts.strip() and shutil.which("apt-get") and os.geteuid() == 0:  # zh pages as text, not boxes
+        subprocess.run(["apt-get", "install", "-y", "fonts-wqy-microhei"], check=False, capture_output=True,
+                       timeout=600)
     return path
 
 
