@@ -39,7 +39,7 @@ class Console:
     def __post_init__(self):
         from webui.chat import ChatServers
 
-        self.guard = Guard(self.token)
+        self.guard = Guard(self.token, Path(self.store.root) / "webui" / "secret")
         self.chats = ChatServers(Path(self.store.root) / "webui")
 
 

@@ -3,7 +3,8 @@
 - Loopback binds (127.0.0.1, ::1, localhost) need no token. Any other bind gets a random token, printed once by
   `swift web-ui`; `?token=T` sets an HttpOnly cookie and redirects to the same page without the token.
 - Every POST carries the page's CSRF token in the `X-CSRF-Token` header (a cross-site form cannot set headers and
-  cannot read the token); the token is an HMAC of a per-process secret, so a restart invalidates open pages.
+  cannot read the token); the token is an HMAC of a secret kept in $YICHUI_HOME/webui/secret (0600), so pages
+  opened before a UI restart keep working.
 - Uploaded file names are reduced to a safe base name; anything that would leave the upload folder is refused.
 """
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import os
 import re
 import secrets
+from pathlib import Path
 
 COOKIE = "yichui_token"
 CSRF_HEADER = "x-csrf-token"
@@ -38,9 +41,9 @@ def new_token() -> str:
 class Guard:
     """The access token (None: not required) and the CSRF secret of one UI process."""
 
-    def __init__(self, token: str | None):
+    def __init__(self, token: str | None, secret_file: Path | None = None):
         self.token = token
-        self.secret = secrets.token_bytes(32)
+        self.secret = _load_secret(secret_file) if secret_file else secrets.token_bytes(32)
 
     @property
     def csrf(self) -> str:
@@ -53,6 +56,17 @@ class Guard:
 
     def csrf_ok(self, header: str | None) -> bool:
         return bool(header) and hmac.compare_digest(header.encode(), self.csrf.encode())
+
+
+def _load_secret(path: Path) -> bytes:
+    """The console's CSRF secret, made once (owner-only file)."""
+    if path.is_file() and len(path.read_bytes()) >= 32:
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secret := secrets.token_bytes(32))
+    return secret
 
 
 def safe_upload_name(name: str) -> str | None:

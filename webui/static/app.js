@@ -134,12 +134,14 @@ function initRun() {
       if (!source) setStatus(j.status, j.reason);
     }
   }
-  $("#stop").addEventListener("click", async () => {
-    $("#stop").disabled = true; const r = await post(`/jobs/${id}/stop`); const j = await r.json(); setStatus(j.status);
-  });
+  async function act(verb) {
+    const r = await post(`/jobs/${id}/${verb}`), j = await r.json();
+    if (!r.ok) { $("#hint-text").textContent = j.error; $("#hint").hidden = false; return null; }
+    setStatus(j.status); return j;
+  }
+  $("#stop").addEventListener("click", () => { $("#stop").disabled = true; act("stop"); });
   $("#resume").addEventListener("click", async () => {
-    $("#resume").disabled = true; const r = await post(`/jobs/${id}/resume`); const j = await r.json();
-    setStatus(j.status); if (!source) connect();
+    $("#resume").disabled = true; if (await act("resume") && !source) connect();
   });
   setStatus(run.dataset.status);
   connect(); poll(); setInterval(poll, 2000);
