@@ -34,6 +34,8 @@ PAGE: dict[str, tuple[str, str]] = {
     "run.chat": ("Chat with it", "与它对话"), "run.hint": ("Failure hint", "失败提示"),
     "run.memory": ("Memory: measured peak / predicted", "内存：实测峰值 / 预测"),
     "run.steps": ("steps seen", "已收到步数"),
+    "run.monitor": ("Memory: measured peak vs the plan's prediction", "内存：实测峰值与规划预测"),
+    "chat.job_ckpt": ("the last checkpoint of job", "任务的最新 checkpoint："),
     "compare.pick": ("Jobs to compare (ids, comma separated)", "要对比的任务（编号，逗号分隔）"),
     "compare.diff": ("Config differences", "配置差异"), "compare.curves": ("Loss curves", "损失曲线"),
     "chat.system": ("System prompt", "系统提示"), "chat.send": ("Send", "发送"),

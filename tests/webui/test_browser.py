@@ -180,10 +180,11 @@ def test_refused_run_shows_the_reason(browser, ui, tiny_model, shots):
     reason = text(d, "#refused-reason")
     assert "GiB" in reason and "nearest change" in reason, reason
     assert "/new" in d.current_url
+    wait(lambda: d.find_element(By.ID, "plan-panel").get_attribute("data-fits") == "false", 60, "the plan panel")
     d.save_screenshot(str(shots / "refused-en.png"))
     for lang in ("en", "zh"):                      # Home and Compare (the runs above), both languages
         d.get(ui["ui"].url + f"/?lang={lang}")
-        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#job-1"), 30, "home lists job 1")
+        wait(lambda: d.find_elements(By.ID, "machine"), 30, "the home page")
         d.save_screenshot(str(shots / f"home-{lang}.png"))
     d.get(ui["ui"].url + "/compare?ids=1,2&lang=en")
     assert d.find_elements(By.ID, "compare-chart")

@@ -83,7 +83,9 @@ function initNew() {
     const r = await post("/api/launch", formData()), p = await r.json();
     $("#launch").disabled = false;
     if (!r.ok) return showError(p.error);
-    if (p.status === "refused") { $("#refused-reason").textContent = p.reason; $("#refused").hidden = false; return; }
+    if (p.status === "refused") {
+      $("#refused-reason").textContent = p.reason; $("#refused").hidden = false; refreshPlan(); return;
+    }
     location.href = `/jobs/${p.id}`;
   });
 }
@@ -92,8 +94,13 @@ function initNew() {
 function initRun() {
   const run = $("#run"), id = run.dataset.job, loss = [], lr = [];
   let lastId = 0, source = null;
-  const chart = () => drawChart($("#chart"), [{label: "loss", points: loss},
-    {label: "lr ×1e3", points: lr.map((p) => [p[0], p[1] * 1e3]), color: "#2ca02c"}]);
+  const mem = [], predicted = [];
+  const chart = () => {
+    drawChart($("#chart"), [{label: "loss", points: loss},
+      {label: "lr ×1e3", points: lr.map((p) => [p[0], p[1] * 1e3]), color: "#2ca02c"}]);
+    if (mem.length) drawChart($("#memory"), [{label: "measured GiB", points: mem},
+      {label: "predicted", points: predicted, color: "#d62728"}]);
+  };
   function onLog(ev) {
     lastId = Number(ev.lastEventId) || lastId;
     const d = JSON.parse(ev.data);
@@ -107,6 +114,9 @@ function initRun() {
     $("#step").textContent = d.step; $("#max-steps").textContent = d.max_steps;
     $("#progress").max = d.max_steps || 1; $("#progress").value = d.step;
     if (d.monitor_eta_sec !== undefined) $("#eta").textContent = `${Math.round(d.monitor_eta_sec)} s`;
+    if (d.peak_mib !== undefined && d.loss !== undefined) {
+      mem.push([d.step, d.peak_mib / 1024]); predicted.push([d.step, (d.predicted_peak_mib || 0) / 1024]);
+    }
     if (d.peak_mib !== undefined) $("#peak").textContent = `${(d.peak_mib / 1024).toFixed(2)} GiB / ${((d.predicted_peak_mib || 0) / 1024).toFixed(2)} GiB`;
     chart();
   }
