@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from jobs.events import END_ID
-from webui.forms import FormError, check_dataset, command_line, parse_form, plan_panel, stage_dir, store_upload
+from webui.forms import PLAN_LOCK, FormError, check_dataset, command_line, parse_form, plan_panel, stage_dir, store_upload
 from webui.views import job_view
 
 router = APIRouter()
@@ -55,8 +55,13 @@ async def launch(request: Request):
 
     staged = stage_dir(Path(console.store.root), form.get("sid")) if form.get("sid") else None
     argv = render_job_argv(command, values)
-    job = await run_in_threadpool(console.store.submit_argv, argv, "web", staged)
+    job = await run_in_threadpool(_submit, console.store, argv, staged)
     return {"id": job.id, "status": job.status, "reason": job.reason, "command_line": job.command_line}
+
+
+def _submit(store, argv: list[str], staged):
+    with PLAN_LOCK:  # admission plans the run: one plan at a time (webui/forms.py)
+        return store.submit_argv(argv, "web", staged)
 
 
 @router.post("/api/upload")

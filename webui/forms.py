@@ -5,6 +5,7 @@ typed config (a bad value is one line naming the flag), and the one renderer pri
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,11 @@ FIELDS = ("model", "dataset", "train_type", "max_steps", "num_train_epochs", "le
           "max_length", "per_device_train_batch_size", "gradient_accumulation_steps", "model_name", "model_author",
           "save_steps", "logging_steps")
 LIST_FIELDS = ("dataset", "model_name", "model_author")
+
+
+# One plan at a time in this process: the plan panel and a launch's admission share the planner's cached tokenizer
+# (a fast tokenizer used from two threads at once fails, and the estimate would silently lose the data's lengths).
+PLAN_LOCK = threading.Lock()
 
 
 class FormError(ValueError):
@@ -75,7 +81,8 @@ def plan_panel(command: str, values: dict[str, Any]) -> dict[str, Any]:
     from jobs.admission import plan_for
     from jobs.store import render_job_argv
 
-    plan = plan_for(command, render_job_argv(command, values)[1:])
+    with PLAN_LOCK:
+        plan = plan_for(command, render_job_argv(command, values)[1:])
     if plan is None:
         return {"fits": None, "why_not": "no memory estimate for this model/task", "breakdown": {}}
     gib = 2**30

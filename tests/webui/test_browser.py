@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -108,10 +109,10 @@ def record(shots: Path, **figures) -> None:
     path.write_text(json.dumps(old | figures, indent=1))
 
 
-def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, shots):
+def _launch_and_watch(d, home, tiny_model, shots) -> None:
+    """Fill the form, see it fit, launch, watch the first step arrive and the chart grow."""
     from selenium.webdriver.common.by import By
 
-    d, home = browser, ui["ui"]
     d.get(home.url + "/new?lang=en")
     fill(d, model=tiny_model, dataset="self-cognition#400", max_steps=STEPS, learning_rate="6e-3", max_length=256,
          per_device_train_batch_size=8, logging_steps=1, save_steps=10, model_name="小锤 Yichui",
@@ -131,10 +132,21 @@ def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, s
     assert int(d.find_element(By.ID, "chart").get_attribute("data-points")) > first    # the chart grows
     d.save_screenshot(str(shots / "run-en.png"))
 
+
+def _exactly_once(d) -> None:
+    steps, ids = steps_on_page(d)
+    assert steps == list(range(1, len(steps) + 1)), steps         # every step exactly once, none lost
+    assert ids == list(range(1, len(ids) + 1)), ids
+
+
+def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, shots):
+    from selenium.webdriver.common.by import By
+
+    d, home = browser, ui["ui"]
+    _launch_and_watch(d, home, tiny_model, shots)
     d.refresh()                                    # reload mid-run: the page replays every step once
     wait(lambda: count(d) >= 7, 120, "steps after reload")
-    steps, ids = steps_on_page(d)
-    assert steps == list(range(1, len(steps) + 1)) and len(set(ids)) == len(ids)
+    _exactly_once(d)
 
     before = count(d)                              # a UI restart mid-run: the run goes on; the page reconnects
     home.stop()
@@ -143,19 +155,17 @@ def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, s
     ui["ui"] = home = WebUI(home.home, port=home.port)
     wait(lambda: count(d) >= before + 3, 180, "steps after the UI restart")
     record(shots, ui_restart_gap_s=round(time.monotonic() - t_down, 1))
-    steps, ids = steps_on_page(d)
-    assert steps == list(range(1, len(steps) + 1)), steps         # every step exactly once, none lost
-    assert ids == list(range(1, len(ids) + 1)), ids
+    _exactly_once(d)
 
     d.find_element(By.ID, "stop").click()           # stop: SIGINT, checkpoint, exit 130
     wait(lambda: text(d, "#status") == "stopped", 150, "stopped")
-    stopped_at = steps_on_page(d)[0][-1]
+    assert steps_on_page(d)[0][-1] < STEPS
     d.find_element(By.ID, "resume").click()
     wait(lambda: text(d, "#status") == "running", 60, "running again")
     wait(lambda: text(d, "#status") == "done", 400, "done")
     steps, ids = steps_on_page(d)
-    assert steps[-1] == STEPS and max(steps[:len(steps) // 2 + 1]) >= 1 and stopped_at < STEPS
-    assert len(set(ids)) == len(ids)
+    assert sorted(set(steps)) == list(range(1, STEPS + 1)), steps   # resumed from the checkpoint: no gap
+    assert ids == list(range(1, len(ids) + 1)), ids                 # event ids continue across the resume
 
     d.find_element(By.ID, "chat-link").click()     # chat with the result: the trained name
     wait(lambda: "/chat" in d.current_url, 30, "the chat page")
@@ -181,6 +191,8 @@ def test_refused_run_shows_the_reason(browser, ui, tiny_model, shots):
     assert "GiB" in reason and "nearest change" in reason, reason
     assert "/new" in d.current_url
     wait(lambda: d.find_element(By.ID, "plan-panel").get_attribute("data-fits") == "false", 60, "the plan panel")
+    peak = re.search(r"needs ([\d.]+ GiB)", reason).group(1)
+    wait(lambda: peak in text(d, "#plan-verdict"), 60, f"the panel's estimate {peak} (the refusal's)")
     d.save_screenshot(str(shots / "refused-en.png"))
     for lang in ("en", "zh"):                      # Home and Compare (the runs above), both languages
         d.get(ui["ui"].url + f"/?lang={lang}")

@@ -58,9 +58,10 @@ function showPlan(p) {
   $("#command").textContent = p.command_line || "";
 }
 function showError(msg) { const e = $("#form-error"); e.textContent = msg; e.hidden = false; }
-let planTimer = null;
+let planTimer = null, planSeq = 0;
 async function refreshPlan() {
-  const r = await post("/api/plan", formData()), p = await r.json();
+  const seq = ++planSeq, r = await post("/api/plan", formData()), p = await r.json();
+  if (seq !== planSeq) return;  // a newer plan was asked for meanwhile: show only the latest form's
   if (!r.ok) return showError(p.error);
   showPlan(p);
 }
