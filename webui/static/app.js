@@ -44,7 +44,7 @@ function showPlan(p) {
   $("#form-error").hidden = true;
   panel.dataset.fits = String(p.fits);
   $("#plan-verdict").textContent = p.fits === null ? p.why_not :
-    (p.fits ? `${d.tFits}: ${p.peak_gib} / ${p.free_gib} GiB` : `${d.tNofit}: ${p.why_not || ""} (${p.peak_gib} / ${p.free_gib} GiB)`);
+    (p.fits ? `${d.tFits}: ${p.peak_gib} / ${p.free_gib} GiB` : `${p.why_not || d.tNofit} (${p.peak_gib} / ${p.free_gib} GiB)`);
   $("#plan-verdict").className = p.fits ? "ok" : "error";
   $("#plan-breakdown").innerHTML = "";
   for (const [k, v] of Object.entries(p.breakdown || {})) {
