@@ -21,6 +21,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Linux: the model server gets SIGTERM when the UI process dies, however it dies (no orphaned servers)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class ChatError(RuntimeError):
     """The model server could not start or answer (one line)."""
 
@@ -41,7 +52,8 @@ class ChatServer:
         with open(self.log, "ab") as fh:
             env = {k: v for k, v in os.environ.items() if k not in ("YICHUI_API_KEY",)}
             self.proc = subprocess.Popen([python or sys.executable, "-m", "swift_cli", *argv], stdout=fh,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                         preexec_fn=_die_with_parent)
         self.name: str | None = None
 
     @property

@@ -59,8 +59,13 @@ def serve_console(ui, chat_model: str | None = None, chat_adapter: str | None = 
     start_probe()
     stop = threading.Event()
     threading.Thread(target=_refresher, args=(store, stop), daemon=True).start()
-    server = uvicorn.Server(uvicorn.Config(create_app(console), log_level="warning", access_log=False,
-                                           timeout_graceful_shutdown=3, lifespan="off"))
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):  # shut down and return (uvicorn would re-raise the signal, skipping the
+            super().handle_exit(sig, frame)  # cleanup below that stops the chat's model server)
+            self._captured_signals.clear()
+
+    server = Server(uvicorn.Config(create_app(console), log_level="warning", access_log=False,
+                                   timeout_graceful_shutdown=3, lifespan="off"))
     try:
         server.run(sockets=[sock])
     finally:

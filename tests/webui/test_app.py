@@ -8,12 +8,14 @@ import subprocess
 import sys
 
 import httpx
+import psutil
 
 from tests.conftest import REPO, swift
 from tests.webui.conftest import csrf_of
 
 
 def test_app_streams_the_same_answer_as_swift_infer(tiny_model, tmp_path):
+    children = []
     env = {**os.environ, "YICHUI_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "app", "--model", str(tiny_model), "--server_port",
                              "0", "--lang", "en"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -35,8 +37,12 @@ def test_app_streams_the_same_answer_as_swift_infer(tiny_model, tmp_path):
         infer = swift("infer", "--model", tiny_model, "--query", "who are you?", "--max_new_tokens", "16",
                       "--temperature", "0")
         assert infer.returncode == 0 and answer.strip() in infer.stdout, (answer, infer.stdout)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("deploy" in " ".join(c.cmdline()) for c in children)     # our own `swift deploy` answered
     finally:
         proc.terminate()
         proc.wait(30)
         proc.stdout.close()
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, alive                                   # stopping the UI stops the model server
     assert not list((tmp_path / "home").glob("jobs/*"))       # chatting submits no job
