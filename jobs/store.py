@@ -43,6 +43,15 @@ def _alive(pid: int | None) -> bool:
         return True
 
 
+def _adopt_uploads(staged: Path, dest: Path, argv: list[str]) -> list[str]:
+    """Move staged upload files into the job's folder and point the argv's values at their new place."""
+    for f in staged.iterdir() if staged.is_dir() else []:
+        if f.is_file():
+            os.replace(f, dest / f.name)
+    prefix = str(staged) + os.sep
+    return [str(dest / a[len(prefix):]) if a.startswith(prefix) else a for a in argv]
+
+
 class JobStore:
     """Jobs in SQLite at `root`/jobs.db, each with a folder `root`/jobs/<id>/ (stdout.log, exit_code, output/)."""
 
@@ -57,18 +66,21 @@ class JobStore:
         the job's own folder. Returns the Job: running, queued (with reason) or refused (with reason)."""
         return self.submit_argv(render_job_argv(command, values), user=user)
 
-    def submit_argv(self, argv: list[str], user: str = "local") -> Job:
-        """Submit an argv already rendered (e.g. a config parsed from the command line and rendered back)."""
+    def submit_argv(self, argv: list[str], user: str = "local", uploads: Path | None = None) -> Job:
+        """Submit an argv already rendered (e.g. a config parsed from the command line and rendered back).
+        `uploads`: a staging folder whose files move into the job's uploads/ (argv paths under it follow)."""
         command, rest = argv[0], list(argv[1:])
         job_id = self.table.insert(user, command, [], "new")
         job_dir = self.root / "jobs" / str(job_id)
         (job_dir / "uploads").mkdir(parents=True, exist_ok=True)
+        if uploads is not None:
+            rest = _adopt_uploads(Path(uploads), job_dir / "uploads", rest)
         if "--output_dir" not in rest:
             rest += ["--output_dir", str(job_dir / "output")]
         verdict = admit(command, rest, self._running_peaks())
         status = {"start": "queued", "queue": "queued", "refuse": "refused"}[verdict.action]
         self.table.update(job_id, argv=[command, *rest], job_dir=str(job_dir), status=status,
-                          reason=verdict.reason, predicted_peak=verdict.peak)
+                          reason=verdict.reason, predicted_peak=min(verdict.peak, 2**63 - 1) if verdict.peak else None)
         if verdict.action == "start":
             self._start(self.table.get(job_id))
         return self.table.get(job_id)

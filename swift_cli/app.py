@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollout": ("rollout", "ms-swift's vLLM rollout server for GRPO server mode (CUDA + vLLM; refused here)"),
     "jobs": ("jobs", "Submit, list, follow, stop and resume background jobs (the web UI's job core)"),
     "bot": ("bot", "Chat-ops front door: .finetune from Discord, Slack or the console, within each user's limits"),
+    "web-ui": ("web_ui", "The browser console: runs with live plan and charts, compare, chat (127.0.0.1 unless told)"),
+    "app": ("chat_app", "A chat page for one model or LoRA checkpoint, answering from our deploy server"),
     "demo": ("demo", "The main job on the built-in tiny model: build, fine-tune, show before/after"),
 }
 

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("swift_cli", "hardware", "wizard", "jobs", "bot")
+PACKAGES = ("swift_cli", "hardware", "wizard", "jobs", "webui", "bot")
 
 
 def _module_name(path: Path) -> str:

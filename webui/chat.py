@@ -1,0 +1,132 @@
+"""Chat through our own OpenAI server: a `swift deploy` subprocess on a free loopback port per model (+ adapters),
+started on first use and streamed from with httpx. The UI process never loads a model itself."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import AsyncIterator
+
+ADAPTER_NAME = "trained"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """Linux: the model server gets SIGTERM when the UI process dies, however it dies (no orphaned servers)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class ChatError(RuntimeError):
+    """The model server could not start or answer (one line)."""
+
+
+class ChatServer:
+    """One `swift deploy --model M [--adapters trained=CKPT]` on 127.0.0.1."""
+
+    def __init__(self, model: str | None, adapter: str | None, log_dir: Path, python: str | None = None):
+        self.model, self.adapter = model, adapter
+        self.port = free_port()
+        self.log = log_dir / f"deploy-{self.port}.log"
+        argv = ["deploy", "--host", "127.0.0.1", "--port", str(self.port), "--log_requests", "false"]
+        if model:
+            argv += ["--model", model]
+        if adapter:
+            argv += ["--adapters", f"{ADAPTER_NAME}={adapter}"]
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as fh:
+            env = {k: v for k, v in os.environ.items() if k not in ("YICHUI_API_KEY",)}
+            self.proc = subprocess.Popen([python or sys.executable, "-m", "swift_cli", *argv], stdout=fh,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                         preexec_fn=_die_with_parent)
+        self.name: str | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 240.0) -> str:
+        """Block until /v1/models answers; the served name to chat with (the adapter's where there is one)."""
+        import httpx
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] if self.log.is_file() else []
+                raise ChatError(f"the model server exited ({tail[0] if tail else self.proc.returncode})")
+            try:
+                models = httpx.get(f"{self.base}/v1/models", timeout=2).json()["data"]
+                ids = [m["id"] for m in models]
+                self.name = ADAPTER_NAME if ADAPTER_NAME in ids else ids[0]
+                return self.name
+            except (httpx.HTTPError, KeyError, ValueError, IndexError):
+                time.sleep(0.5)
+        raise ChatError(f"the model server did not answer within {timeout:.0f} s (log: {self.log})")
+
+    async def stream(self, messages: list[dict], temperature: float, max_tokens: int) -> AsyncIterator[str]:
+        """The answer's text pieces as the server streams them."""
+        import httpx
+
+        body = {"model": self.name, "messages": messages, "stream": True, "temperature": temperature,
+                "max_tokens": max_tokens}
+        async with httpx.AsyncClient(timeout=httpx.Timeout(300, connect=5)) as client:
+            async with client.stream("POST", f"{self.base}/v1/chat/completions", json=body) as resp:
+                if resp.status_code != 200:
+                    text = (await resp.aread()).decode(errors="replace")
+                    raise ChatError(f"model server answered {resp.status_code}: {text[:200]}")
+                async for line in resp.aiter_lines():
+                    if not line.startswith("data:") or line.strip() == "data: [DONE]":
+                        continue
+                    choices = json.loads(line[5:]).get("choices") or [{}]
+                    piece = (choices[0].get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class ChatServers:
+    """At most one model server at a time (a new model stops the previous one: memory stays bounded)."""
+
+    def __init__(self, log_dir: Path, python: str | None = None):
+        self.log_dir, self.python = log_dir, python
+        self.current: ChatServer | None = None
+        self.lock = threading.Lock()
+
+    def get(self, model: str | None, adapter: str | None) -> ChatServer:
+        with self.lock:
+            cur = self.current
+            if cur is None or (cur.model, cur.adapter) != (model, adapter) or cur.proc.poll() is not None:
+                if cur is not None:
+                    cur.close()
+                cur = self.current = ChatServer(model, adapter, self.log_dir, self.python)
+        if cur.name is None:
+            cur.wait_ready()
+        return cur
+
+    def close(self) -> None:
+        with self.lock:
+            if self.current is not None:
+                self.current.close()
+                self.current = None

@@ -1,0 +1,197 @@
+// yichui web UI: small hand-written JS (no build step, no network). Pages: new, run, compare, chat.
+"use strict";
+const $ = (sel) => document.querySelector(sel);
+const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+
+async function post(url, body, raw) {
+  const headers = {"X-CSRF-Token": csrf()};
+  if (!raw) headers["Content-Type"] = "application/json";
+  return fetch(url, {method: "POST", headers, body: raw ? body : JSON.stringify(body || {})});
+}
+
+// --- a line chart on <canvas>: series = [{label, points: [[x, y], ...]}] --------------------------------------
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+function drawChart(canvas, series) {
+  const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, P = 36;
+  ctx.clearRect(0, 0, W, H);
+  const pts = series.flatMap((s) => s.points);
+  if (!pts.length) return;
+  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  if (x1 === x0) x1 = x0 + 1;
+  if (y1 === y0) y1 = y0 + 1;
+  const X = (x) => P + (x - x0) / (x1 - x0) * (W - 2 * P), Y = (y) => H - P - (y - y0) / (y1 - y0) * (H - 2 * P);
+  ctx.strokeStyle = "#999"; ctx.strokeRect(P, P / 2, W - 2 * P, H - 1.5 * P);
+  ctx.fillStyle = "#444"; ctx.font = "11px sans-serif";
+  ctx.fillText(y1.toPrecision(4), 2, P / 2 + 10); ctx.fillText(y0.toPrecision(4), 2, H - P);
+  ctx.fillText(String(x0), P, H - P / 3); ctx.fillText(String(x1), W - P - 20, H - P / 3);
+  series.forEach((s, i) => {
+    ctx.strokeStyle = s.color || COLORS[i % COLORS.length]; ctx.beginPath();
+    s.points.forEach((p, j) => (j ? ctx.lineTo(X(p[0]), Y(p[1])) : ctx.moveTo(X(p[0]), Y(p[1]))));
+    ctx.stroke(); ctx.fillStyle = ctx.strokeStyle; ctx.fillText(s.label, W - P - 60, P / 2 + 14 * (i + 1));
+  });
+  canvas.dataset.points = String(series[0].points.length);
+}
+
+// --- New run: live plan panel, upload with line-numbered problems, dry run, launch ---------------------------
+function formData() {
+  const out = {};
+  new FormData($("#run-form")).forEach((v, k) => { if (typeof v === "string") out[k] = v; });
+  return out;
+}
+function showPlan(p) {
+  const panel = $("#plan-panel"), d = panel.dataset;
+  $("#form-error").hidden = true;
+  panel.dataset.fits = String(p.fits);
+  $("#plan-verdict").textContent = p.fits === null ? p.why_not :
+    (p.fits ? `${d.tFits}: ${p.peak_gib} / ${p.free_gib} GiB` : `${p.why_not || d.tNofit} (${p.peak_gib} / ${p.free_gib} GiB)`);
+  $("#plan-verdict").className = p.fits ? "ok" : "error";
+  $("#plan-breakdown").innerHTML = "";
+  for (const [k, v] of Object.entries(p.breakdown || {})) {
+    const tr = document.createElement("tr");
+    tr.innerHTML = `<td></td><td>${Number(v).toFixed(3)} GiB</td>`; tr.firstChild.textContent = k;
+    $("#plan-breakdown").appendChild(tr);
+  }
+  const near = p.nearest_change ? `${d.tNearest}: ${p.nearest_change}` : "";
+  const where = (p.elsewhere || []).length ? ` · ${d.tElsewhere}: ${p.elsewhere.join(", ")}` : "";
+  $("#plan-nearest").textContent = near + where;
+  $("#command").textContent = p.command_line || "";
+}
+function showError(msg) { const e = $("#form-error"); e.textContent = msg; e.hidden = false; }
+let planTimer = null, planSeq = 0;
+async function refreshPlan() {
+  const seq = ++planSeq, r = await post("/api/plan", formData()), p = await r.json();
+  if (seq !== planSeq) return;  // a newer plan was asked for meanwhile: show only the latest form's
+  if (!r.ok) return showError(p.error);
+  showPlan(p);
+}
+function initNew() {
+  $("#run-form").addEventListener("input", () => { clearTimeout(planTimer); planTimer = setTimeout(refreshPlan, 500); });
+  $("#dryrun").addEventListener("click", refreshPlan);
+  $("#copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("#command").textContent));
+  $("#upload").addEventListener("change", async (ev) => {
+    const f = ev.target.files[0]; if (!f) return;
+    const q = new URLSearchParams({name: f.name, sid: $("#f-sid").value, task: formData().task});
+    const r = await post(`/api/upload?${q}`, f, true), p = await r.json(), box = $("#upload-report");
+    if (!r.ok) { box.className = "error"; box.textContent = p.error; return; }
+    $("#f-sid").value = p.sid; $("#f-dataset").value = p.path;
+    box.className = p.problems.length ? "error" : "ok";
+    box.textContent = `${p.good} ${$("#plan-panel").dataset.tRows}` + (p.problems.length ? "\n" + p.problems.join("\n") : "");
+    refreshPlan();
+  });
+  $("#launch").addEventListener("click", async () => {
+    $("#launch").disabled = true;
+    const r = await post("/api/launch", formData()), p = await r.json();
+    $("#launch").disabled = false;
+    if (!r.ok) return showError(p.error);
+    if (p.status === "refused") {
+      $("#refused-reason").textContent = p.reason; $("#refused").hidden = false; refreshPlan(); return;
+    }
+    location.href = `/jobs/${p.id}`;
+  });
+}
+
+// --- Run: events with ids (SSE), chart, progress, log tail, stop / resume -----------------------------------
+function initRun() {
+  const run = $("#run"), id = run.dataset.job, loss = [], lr = [];
+  let lastId = 0, source = null;
+  const mem = [], predicted = [];
+  const chart = () => {
+    drawChart($("#chart"), [{label: "loss", points: loss},
+      {label: "lr ×1e3", points: lr.map((p) => [p[0], p[1] * 1e3]), color: "#2ca02c"}]);
+    if (mem.length) drawChart($("#memory"), [{label: "measured GiB", points: mem},
+      {label: "predicted", points: predicted, color: "#d62728"}]);
+  };
+  function onLog(ev) {
+    lastId = Number(ev.lastEventId) || lastId;
+    const d = JSON.parse(ev.data);
+    if (d.step === undefined) return;
+    if (d.loss !== undefined) {
+      loss.push([d.step, d.loss]);
+      const li = document.createElement("li"); li.textContent = d.step; li.dataset.id = ev.lastEventId;
+      $("#steps").appendChild(li); $("#steps-count").textContent = String(loss.length);
+    }
+    if (d.learning_rate !== undefined) lr.push([d.step, d.learning_rate]);
+    $("#step").textContent = d.step; $("#max-steps").textContent = d.max_steps;
+    $("#progress").max = d.max_steps || 1; $("#progress").value = d.step;
+    if (d.monitor_eta_sec !== undefined) $("#eta").textContent = `${Math.round(d.monitor_eta_sec)} s`;
+    if (d.peak_mib !== undefined && d.loss !== undefined) {
+      mem.push([d.step, d.peak_mib / 1024]); predicted.push([d.step, (d.predicted_peak_mib || 0) / 1024]);
+    }
+    if (d.peak_mib !== undefined) $("#peak").textContent = `${(d.peak_mib / 1024).toFixed(2)} GiB / ${((d.predicted_peak_mib || 0) / 1024).toFixed(2)} GiB`;
+    chart();
+  }
+  function onStatus(ev) {
+    const d = JSON.parse(ev.data);
+    setStatus(d.status, d.reason);
+    source.close(); source = null;
+  }
+  function connect() {
+    source = new EventSource(`/jobs/${id}/events?after=${lastId}`);
+    source.addEventListener("log", onLog);
+    source.addEventListener("status", onStatus);
+  }
+  function setStatus(st, reason) {
+    run.dataset.status = st; $("#status").textContent = st; $("#status").className = `st-${st}`;
+    $("#stop").disabled = !["running", "queued"].includes(st);
+    $("#resume").disabled = ["running", "queued", "refused"].includes(st);
+    if (reason) { $("#hint-text").textContent = reason; $("#hint").hidden = false; }
+  }
+  async function poll() {
+    const r = await fetch(`/api/jobs/${id}`);
+    if (r.ok) {
+      const j = await r.json();
+      $("#log").textContent = j.log.join("\n");
+      if (!source) setStatus(j.status, j.reason);
+    }
+  }
+  async function act(verb) {
+    const r = await post(`/jobs/${id}/${verb}`), j = await r.json();
+    if (!r.ok) { $("#hint-text").textContent = j.error; $("#hint").hidden = false; return null; }
+    setStatus(j.status); return j;
+  }
+  $("#stop").addEventListener("click", () => { $("#stop").disabled = true; act("stop"); });
+  $("#resume").addEventListener("click", async () => {
+    $("#resume").disabled = true; if (await act("resume") && !source) connect();
+  });
+  setStatus(run.dataset.status);
+  connect(); poll(); setInterval(poll, 2000);
+}
+
+// --- Compare: overlaid loss curves -------------------------------------------------------------------------
+function initCompare() {
+  const c = $("#compare-chart");
+  if (c) drawChart(c, JSON.parse(c.dataset.curves));
+}
+
+// --- Chat: streamed answers from our deploy server -----------------------------------------------------------
+function initChat() {
+  const box = $("#chat"), history = [];
+  function bubble(role, text) {
+    const div = document.createElement("div"); div.className = `msg ${role}`; div.textContent = text;
+    $("#messages").appendChild(div); return div;
+  }
+  async function send() {
+    const text = $("#chat-input").value.trim(); if (!text) return;
+    $("#chat-input").value = ""; bubble("user", text); history.push({role: "user", content: text});
+    const out = bubble("assistant", box.dataset.tLoading); out.dataset.done = "false";
+    const body = {messages: history, system: $("#chat-system").value, job: box.dataset.job,
+      model: $("#chat-model").value, temperature: Number($("#chat-temperature").value),
+      max_tokens: Number($("#chat-max-tokens").value)};
+    const r = await post("/api/chat", body);
+    if (!r.ok) { out.textContent = (await r.json()).error; out.className = "msg error"; out.dataset.done = "true"; return; }
+    const reader = r.body.getReader(), dec = new TextDecoder(); let answer = "";
+    for (;;) {
+      const {done, value} = await reader.read(); if (done) break;
+      answer += dec.decode(value, {stream: true}); out.textContent = answer;
+    }
+    history.push({role: "assistant", content: answer}); out.dataset.done = "true";
+  }
+  $("#chat-send").addEventListener("click", send);
+  $("#chat-input").addEventListener("keydown", (e) => { if (e.key === "Enter") send(); });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page;
+  ({new: initNew, run: initRun, compare: initCompare, chat: initChat}[page] || (() => {}))();
+});
