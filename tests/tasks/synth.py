@@ -53,10 +53,8 @@ def reranker_rows(n: int, seed: int, negatives: int = 3) -> list[dict]:
     for _ in range(n):
         topic = rng.choice(names)
         others = rng.sample([t for t in names if t != topic], negatives)
-        word = rng.choice(TOPICS[topic])
-        other = rng.choice([w for w in TOPICS[topic] if w != word])
-        rows.append({"messages": [{"role": "user", "content": f"find {word}"}],
-                     "positive_messages": [[{"role": "assistant", "content": rng.choice(FRAMES).format(word, other)}]],
+        rows.append({"messages": [{"role": "user", "content": f"find text about {topic}"}],
+                     "positive_messages": [[{"role": "assistant", "content": sentence(rng, topic)}]],
                      "negative_messages": [[{"role": "assistant", "content": sentence(rng, t)}] for t in others]})
     return rows
 
