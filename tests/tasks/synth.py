@@ -46,16 +46,21 @@ def embedding_rows(n: int, seed: int, negatives: int = 1) -> list[dict]:
     return rows
 
 
-def reranker_rows(n: int, seed: int, negatives: int = 3) -> list[dict]:
+def reranker_rows(n: int, seed: int, negatives: int = 2, hard: bool = False) -> list[dict]:
+    """A query names a topic; its positive is a text on it. Easy (the tiny model's): queries on animals or
+    vehicles, negatives on food or weather (on- vs off-topic). Hard: any topic, negatives on the others, so the
+    score must depend on the query."""
     rng = random.Random(seed)
     names = list(TOPICS)
+    asked = names if hard else names[:2]
     rows = []
     for _ in range(n):
-        topic = rng.choice(names)
-        others = rng.sample([t for t in names if t != topic], negatives)
+        topic = rng.choice(asked)
+        pool = [t for t in names if t != topic] if hard else names[2:]
         rows.append({"messages": [{"role": "user", "content": f"find text about {topic}"}],
                      "positive_messages": [[{"role": "assistant", "content": sentence(rng, topic)}]],
-                     "negative_messages": [[{"role": "assistant", "content": sentence(rng, t)}] for t in others]})
+                     "negative_messages": [[{"role": "assistant", "content": sentence(rng, rng.choice(pool))}]
+                                           for _ in range(negatives)]})
     return rows
 
 
