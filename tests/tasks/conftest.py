@@ -45,3 +45,11 @@ def emb_ckpt(tiny_model, task_data, tmp_path_factory) -> Path:
     return train(tiny_model, tmp_path_factory.mktemp("emb"), "--task_type", "embedding", "--loss_type", "infonce",
                  "--dataset", task_data / "emb_train.jsonl", "--max_steps", "30", "--save_steps", "30",
                  "--per_device_train_batch_size", "8", "--learning_rate", "1e-3")
+
+
+@pytest.fixture(scope="session")
+def rr_ckpt(tiny_model, task_data, tmp_path_factory) -> Path:
+    """LoRA reranker (a one-logit classification head), pointwise loss."""
+    return train(tiny_model, tmp_path_factory.mktemp("rr"), "--task_type", "reranker", "--dataset",
+                 task_data / "rr_train.jsonl", "--max_steps", "30", "--save_steps", "30",
+                 "--per_device_train_batch_size", "4", "--learning_rate", "1e-3")

@@ -59,3 +59,28 @@ def test_seq_cls_classify_and_chat_answer(cls_ckpt, tmp_path):
         assert answer.choices[0].message.content == "1"
     finally:
         stop(server)
+
+
+def test_rerank_endpoint_and_chat_score(rr_ckpt, task_data, tmp_path):
+    server = start_deploy(["--adapters", str(rr_ckpt), "--served_model_name", "rr"], tmp_path / "log")
+    try:
+        test = rows(task_data / "rr_test.jsonl")[:10]
+        firsts = 0
+        for r in test:
+            docs = [r["positive_messages"][0][0]["content"]] + [n[0]["content"] for n in r["negative_messages"]]
+            got = httpx.post(server.url + "/v1/rerank", json={"model": "rr", "query": r["messages"][0]["content"],
+                                                                "documents": docs, "top_n": 2}).json()
+            assert len(got["results"]) == 2 and got["results"][0]["relevance_score"] >= got["results"][1][
+                "relevance_score"]
+            assert got["results"][0]["document"]["text"] == docs[got["results"][0]["index"]]
+            firsts += got["results"][0]["index"] == 0
+        assert firsts >= 7, firsts
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="none")
+        score = client.chat.completions.create(model="rr", messages=[
+            {"role": "user", "content": "find text about animals"},
+            {"role": "assistant", "content": "the cat and the dog are here"}]).choices[0].message.content
+        assert 0 < float(score) < 1
+        bad = httpx.post(server.url + "/v1/rerank", json={"model": "rr", "query": "q", "documents": "d"})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "documents"
+    finally:
+        stop(server)

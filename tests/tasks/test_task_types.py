@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from tests.conftest import swift
 from tests.tasks import synth
+from tests.tasks.conftest import train
 
 def infer_figure(*args) -> str:
     proc = swift("infer", *args)
@@ -41,3 +42,30 @@ def test_embedding_infonce_raises_the_similarity_margin(tiny_model, emb_ckpt, ta
     after = _margin(infer_figure("--adapters", ckpt, "--val_dataset", data / "emb_test.jsonl"))
     print(f"embedding margin {before[0]:.4f} -> {after[0]:.4f}; positive closest {before[1]} -> {after[1]} of 60")
     assert after[0] > before[0] + 0.03 and after[1] > before[1] + 6
+
+
+def _firsts(line: str) -> int:
+    return int(re.search(r"positive ranked first (\d+)/", line).group(1))
+
+
+def test_reranker_ranks_the_positive_first_more_often(tiny_model, rr_ckpt, task_data):
+    test = task_data / "rr_test.jsonl"
+    before = _firsts(infer_figure("--model", tiny_model, "--task_type", "reranker", "--val_dataset", test))
+    after = _firsts(infer_figure("--adapters", rr_ckpt, "--val_dataset", test))
+    print(f"reranker positive first {before} -> {after} of 60")
+    assert after >= before + 12 and after >= 40
+
+
+def test_generative_reranker_listwise_learns_yes_no(tiny_model, task_data, tmp_path):
+    ckpt = train(tiny_model, tmp_path / "gen", "--task_type", "generative_reranker", "--loss_type",
+                 "listwise_reranker", "--dataset", task_data / "rr_train.jsonl", "--max_steps", "20",
+                 "--save_steps", "20", "--per_device_train_batch_size", "4", "--learning_rate", "1e-3")
+    assert '"CAUSAL_LM"' in (ckpt / "adapter_config.json").read_text()
+    test = task_data / "rr_test.jsonl"
+    before = _firsts(infer_figure("--model", tiny_model, "--task_type", "generative_reranker", "--val_dataset", test))
+    after = _firsts(infer_figure("--adapters", ckpt, "--val_dataset", test))
+    print(f"generative_reranker positive first {before} -> {after} of 60")
+    assert after >= before + 10
+    docs = "I saw a cat near the dog\nthe rain and the snow are here\n"
+    ranked = swift("infer", "--adapters", ckpt, "--query", "find text about animals", input=docs)
+    assert ranked.returncode == 0 and ranked.stdout.splitlines()[0].endswith("cat near the dog"), ranked.stdout

@@ -66,7 +66,7 @@ class TaskEngine:
         return await asyncio.to_thread(locked)
 
     def route(self, path: str):
-        if path not in ROUTES[self.kind]:
+        if path != "chat/completions" and path not in ROUTES[self.kind]:
             served = "/v1/" + ROUTES[self.kind][0]
             raise ApiError(404, f"POST /v1/{path}: this server runs a {self.kind} model; its route is {served}",
                            code="not_found")
@@ -77,17 +77,16 @@ class TaskEngine:
     def add_routes(self, v1) -> None:
         from fastapi import Request
 
-        for path, handler in (("embeddings", self.embeddings), ("rerank", self.rerank), ("classify", self.classify)):
-            async def endpoint(request: Request, path=path, handler=handler):
+        def endpoint(path: str, handler):
+            async def call(request: Request):
                 self.route(path)
                 body = parse_json(await request.body())
                 return await handler(self.lookup(body), body)
-            v1.add_api_route(f"/{path}", endpoint, methods=["POST"])
+            return call
 
-        async def chat(request: Request):
-            body = parse_json(await request.body())
-            return await self.chat(self.lookup(body), body)
-        v1.add_api_route("/chat/completions", chat, methods=["POST"])
+        for path, handler in (("embeddings", self.embeddings), ("rerank", self.rerank), ("classify", self.classify)):
+            v1.add_api_route(f"/{path}", endpoint(path, handler), methods=["POST"])
+        v1.add_api_route("/chat/completions", endpoint("chat/completions", self.chat), methods=["POST"])
 
     async def embeddings(self, name: str, body: dict) -> dict:
         texts = _inputs(body, self.tm.tokenizer)
