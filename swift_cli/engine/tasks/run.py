@@ -23,6 +23,9 @@ def with_resolved_task(cfg):
         print(f"note: --loss_type {rule.loss_type} (the default for --task_type {rule.task_type})")
     if cfg.tasks.problem_type is None and rule.problem_type:
         print(f"note: --problem_type {rule.problem_type} (--num_labels {rule.num_labels})")
+    ignored = [f"--{f}" for f in ("packing", "padding_free") if getattr(cfg.data, f)]
+    if ignored:
+        print(f"note: {' '.join(ignored)}: no effect with --task_type {rule.task_type} here (padded batches)")
     cfg = replace_group(cfg, "tasks", task_type=rule.task_type, num_labels=rule.num_labels,
                         problem_type=rule.problem_type)
     return replace_group(cfg, "task_loss", loss_type=rule.loss_type)
