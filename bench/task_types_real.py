@@ -6,7 +6,8 @@ held-out split before (the base with a fresh head) and after training:
   - reranker (the hard variant: any topic asked, negatives on the others): how often the positive ranks first.
 Always exits 0 after printing; the figures say what happened.
 
-Run: nice -n 5 python bench/task_types_real.py [--model DIR] [--steps 30] [--only seq_cls embedding reranker]
+Run: nice -n 5 python bench/task_types_real.py [--model DIR] [--steps 12 --batch 4 --test_rows 40 --lr 5e-4]
+     [--only seq_cls embedding reranker]
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ sys.path.insert(0, str(REPO))
 from tests.tasks import synth  # noqa: E402
 
 TASKS = {  # task: (rows maker, sft flags, learning rate)
-    "seq_cls": (lambda n, seed: synth.seq_cls_rows(n, seed), ["--num_labels", "2"], "1e-4"),
-    "embedding": (lambda n, seed: synth.embedding_rows(n, seed), ["--loss_type", "infonce"], "1e-4"),
-    "reranker": (lambda n, seed: synth.reranker_rows(n, seed, negatives=3, hard=True), [], "2e-4"),
+    "seq_cls": (lambda n, seed: synth.seq_cls_rows(n, seed), ["--num_labels", "2"], "5e-4"),
+    "embedding": (lambda n, seed: synth.embedding_rows(n, seed), ["--loss_type", "infonce"], "5e-4"),
+    "reranker": (lambda n, seed: synth.reranker_rows(n, seed, negatives=2, hard=True), [], "5e-4"),
 }
 
 
@@ -39,16 +40,16 @@ def swift(*args) -> str:
     return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
 
 
-def run(task: str, model: str, work: Path, steps: int) -> None:
-    make, flags, lr = TASKS[task]
-    train = synth.write(work / f"{task}_train.jsonl", make(8 * steps, 1))
-    test = synth.write(work / f"{task}_test.jsonl", make(60, 2))
+def run(task: str, model: str, work: Path, steps: int, batch: int, lr: str | None, test_rows: int) -> None:
+    make, flags, default_lr = TASKS[task]
+    train = synth.write(work / f"{task}_train.jsonl", make(batch * steps, 1))
+    test = synth.write(work / f"{task}_test.jsonl", make(test_rows, 2))
     before = swift("infer", "--model", model, "--task_type", task, *flags[:2] if task == "seq_cls" else (),
                    "--val_dataset", test)
     start = time.monotonic()
     swift("sft", "--model", model, "--task_type", task, *flags, "--dataset", train, "--max_steps", steps,
-          "--save_steps", steps, "--per_device_train_batch_size", 8 if task != "reranker" else 4,
-          "--learning_rate", lr, "--report_to", "none", "--output_dir", work / task)
+          "--save_steps", steps, "--per_device_train_batch_size", batch,
+          "--learning_rate", lr or default_lr, "--logging_steps", 1, "--report_to", "none", "--output_dir", work / task)
     wall = time.monotonic() - start
     ckpts = sorted((work / task).glob(f"v*/checkpoint-{steps}"))
     after = swift("infer", "--adapters", ckpts[-1], "--val_dataset", test) if ckpts else "(no checkpoint)"
@@ -58,7 +59,10 @@ def run(task: str, model: str, work: Path, steps: int) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", help="the SmolLM2 folder (default: swift download's offline copy)")
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", help="learning rate (default: per task)")
+    ap.add_argument("--test_rows", type=int, default=40)
     ap.add_argument("--only", nargs="+", default=list(TASKS), choices=list(TASKS))
     args = ap.parse_args()
     if args.model:
@@ -71,7 +75,7 @@ def main() -> int:
     with open("/proc/loadavg") as fh:
         print(f"model {model}; load average {fh.read().split()[0]}", flush=True)
     for task in args.only:
-        run(task, model, work, args.steps)
+        run(task, model, work, args.steps, args.batch, args.lr, args.test_rows)
     return 0
 
 
