@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from fastapi import Request
+
 from swift_cli.engine.serve.protocol import ApiError, bad, messages_of, parse_json
 
 ROUTES = {"embedding": ("embeddings",), "seq_cls": ("classify",), "reranker": ("rerank",),
@@ -75,8 +77,6 @@ class TaskEngine:
         return sum(len(self.tm.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
 
     def add_routes(self, v1) -> None:
-        from fastapi import Request
-
         def endpoint(path: str, handler):
             async def call(request: Request):
                 self.route(path)
