@@ -7,13 +7,15 @@ from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.engine.serve.options import ServeArgs
 from swift_cli.options.groups import BackendArgs, GenerationArgs, ModelArgs
+from swift_cli.options.tasks import ENCODER_TASKS, TaskArgs
 
-SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions and /v1/completions, GET /health. "
+SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions and /v1/completions, GET /health "
+           "(--task_type embedding: /v1/embeddings; reranker: /v1/rerank; seq_cls: /v1/classify). "
            "The base model and every --adapters NAME=PATH are served by name. Generation flags are the "
            "defaults for requests that do not set them.")
 
 
-MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs)
+MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs, TaskArgs)
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class DeployConfig:
     generation: GenerationArgs
     serve: ServeArgs
     backend: BackendArgs
+    tasks: TaskArgs
     ms: MsDeployArgs
 
 
@@ -49,6 +52,16 @@ def problems(cfg: DeployConfig) -> list[str]:
 def main(argv: list[str], prog: str = "swift deploy") -> int:
     _, cfg = parse(DeployConfig, argv, prog, SUMMARY)
     fail_on(problems(cfg))
+    from swift_cli.engine.tasks.infer import task_of
+
+    if (kind := task_of(cfg.model, cfg.tasks)) in ENCODER_TASKS:  # /v1/embeddings, /v1/rerank, /v1/classify
+        if cfg.backend.infer_backend not in ("pt", "transformers"):
+            fail_on([f"--infer_backend {cfg.backend.infer_backend}: --task_type {kind} is served by the pt backend "
+                     "here"])
+        from swift_cli.engine.serve.server import serve
+        from swift_cli.engine.serve.tasks import TaskEngine
+
+        return serve(cfg, TaskEngine)
     if cfg.backend.infer_backend == "vllm":
         from swift_cli.engine.serve.vllm import launch
 

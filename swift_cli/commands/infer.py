@@ -8,12 +8,13 @@ from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import parse
 from swift_cli.errors import UsageError
 from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
+from swift_cli.options.tasks import ENCODER_TASKS, TaskArgs
 from swift_cli.options.vision import ImageInputArgs
 
 SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
 
 
-MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, ImageInputArgs)
+MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, ImageInputArgs, TaskArgs)
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,16 @@ class InferConfig:
     infer: InferArgs
     backend: BackendArgs
     image: ImageInputArgs
+    tasks: TaskArgs
     ms: MsInferArgs
 
 
 def main(argv: list[str], prog: str = "swift infer") -> int:
     _, cfg = parse(InferConfig, argv, prog, SUMMARY)
+    from swift_cli.engine.tasks import infer as task_infer
+
+    if task_infer.task_of(cfg.model, cfg.tasks) in ENCODER_TASKS:  # classify / embed / rerank
+        return task_infer.main(cfg)
     from swift_cli.engine.generate import ChatModel, GenParams
 
     if cfg.backend.infer_backend == "llamacpp":

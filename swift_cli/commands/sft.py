@@ -9,12 +9,14 @@ from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import TrainEvalArgs
 from swift_cli.options.groups import DataArgs, ModelArgs, TrainArgs, TunerArgs
+from swift_cli.options.tasks import TaskArgs, TaskLossArgs
 from swift_cli.options.vision import VisionArgs
 
 SUMMARY = "Supervised fine-tuning with LoRA / DoRA / QLoRA adapters or full weights (trl + peft)."
 
 
-MsSftArgs = compat_group("pt", ModelArgs, DataArgs, TunerArgs, TrainArgs, TrainEvalArgs, VisionArgs)  # pt ⊇ sft
+MsSftArgs = compat_group("pt", ModelArgs, DataArgs, TunerArgs, TrainArgs, TrainEvalArgs, VisionArgs, TaskArgs,
+                         TaskLossArgs)  # pt ⊇ sft
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class SftConfig:
     train: TrainArgs
     evalscope: TrainEvalArgs
     vision: VisionArgs
+    tasks: TaskArgs
+    task_loss: TaskLossArgs
     ms: MsSftArgs
 
 
@@ -78,10 +82,22 @@ def validate(cfg, task: str = "sft") -> list[str]:
     if cfg.tuner.quant_bits not in (None, 4, 8):
         problems.append(f"--quant_bits must be 4 or 8, got {cfg.tuner.quant_bits}")
     problems += device_rule_problems(cfg)
+    problems += task_problems(cfg, task)
     if t.resume_from_checkpoint and not Path(t.resume_from_checkpoint, "trainer_state.json").is_file():
         problems.append(f"--resume_from_checkpoint {t.resume_from_checkpoint}: not a checkpoint folder "
                         "(no trainer_state.json)")
     return problems
+
+
+def task_problems(cfg, task: str) -> list[str]:
+    """--task_type and its flags (options/tasks.py); the encoder tasks train with sft only."""
+    from swift_cli.options.tasks import ENCODER_TASKS, problems, resolve
+
+    out = problems(cfg.tasks, cfg.task_loss.loss_type)
+    kind = resolve(cfg.tasks).task_type
+    if kind in ENCODER_TASKS and task != "sft":
+        out.append(f"--task_type {kind}: trains with swift sft (swift {task} trains a causal LM)")
+    return out
 
 
 def device_rule_problems(cfg) -> list[str]:
@@ -116,10 +132,22 @@ def main(argv: list[str], prog: str = "swift sft", task: str = "sft", summary: s
     if cfg.train.dry_run:
         pipeline.show_plan(cfg, task)
         return 0
-    result = pipeline.train_run(cfg, task)
+    from swift_cli.options.tasks import ENCODER_TASKS, resolve
+
+    kind = resolve(cfg.tasks).task_type
+    if kind in ENCODER_TASKS:
+        from swift_cli.engine.tasks.run import run
+
+        result = run(cfg, task)
+    else:
+        result = pipeline.train_run(cfg, task)
     if not launch.is_rank0():
         return 0
     print(f"\nlast checkpoint: {result.checkpoint}")
+    if kind in ENCODER_TASKS:
+        print(f"try it: swift infer {'--model' if cfg.tuner.train_type == 'full' else '--adapters'} "
+              f"{result.checkpoint} --val_dataset YOUR_ROWS.jsonl   (or --query TEXT)")
+        return 0
     print(f"try it: swift infer --adapters {result.checkpoint} --query \"who are you?\""
           if cfg.tuner.train_type != "full" else f"try it: swift infer --model {result.checkpoint} --query \"hi\"")
     sys.stdout.flush()

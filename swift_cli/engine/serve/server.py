@@ -1,6 +1,7 @@
 """The pt backend: FastAPI + uvicorn over transformers generate, with request batching.
 
-Routes: GET /health (no key), GET /v1/models, POST /v1/chat/completions, POST /v1/completions.
+Routes: GET /health (no key), GET /v1/models, POST /v1/chat/completions, POST /v1/completions (an encoder task
+model: its routes instead, serve/tasks.py).
 Every /v1 route needs `Authorization: Bearer KEY` when a key is set. Every error has the OpenAI shape.
 """
 from __future__ import annotations
@@ -217,6 +218,16 @@ def build_app(engine: Engine, api_key: str | None):
             raise ApiError(404, f"The model '{name}' does not exist", param="model", code="model_not_found")
         return engine.card(name)
 
+    if hasattr(engine, "add_routes"):  # an encoder task model (serve/tasks.py): its own routes, no generation
+        engine.add_routes(v1)
+    else:
+        generation_routes(v1, engine)
+    app.include_router(v1)
+    return app
+
+
+def generation_routes(v1, engine) -> None:
+    """POST /v1/chat/completions and /v1/completions of a generating engine."""
     @v1.post("/chat/completions")
     async def chat_completions(request: Request):
         body = parse_json(await request.body())
@@ -234,9 +245,6 @@ def build_app(engine: Engine, api_key: str | None):
         sampling = [fit_context(len(p), dec, engine.max_model_len, "prompt") for p in prompts]
         sampling = min(sampling, key=lambda s: s.max_new_tokens)
         return await engine.respond(False, name, adapter, prompts, dec, sampling)
-
-    app.include_router(v1)
-    return app
 
 
 def bind(host: str, port: int, cfg=None) -> socket.socket:
@@ -279,7 +287,8 @@ def serve(cfg, engine_class=None) -> int:
     app = build_app(engine, api_key)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving {', '.join(engine.names)} at http://{shown}:{port}/v1 ({cfg.backend.infer_backend} backend on {engine.chat.device}, "
+    device = engine.device if hasattr(engine, "device") else engine.chat.device
+    print(f"serving {', '.join(engine.names)} at http://{shown}:{port}/v1 ({cfg.backend.infer_backend} backend on {device}, "
           f"batches up to {cfg.serve.max_batch_size}, context {engine.max_model_len}"
           f"{', API key required' if api_key else ''}); {loading.summary_line()}", flush=True)
     server = Server(uvicorn.Config(app, log_level="info" if cfg.serve.log_requests else "warning",
@@ -287,6 +296,6 @@ def serve(cfg, engine_class=None) -> int:
     try:
         server.run(sockets=[sock])
     finally:
-        engine.batcher.stop()
+        engine.close() if hasattr(engine, "close") else engine.batcher.stop()
     print("server stopped", file=sys.stderr, flush=True)
     return 0
