@@ -88,3 +88,17 @@ def test_graph_sees_function_level_imports():
 def test_no_import_cycles():
     found = cycles(import_graph())
     assert not found, "import cycles: " + "; ".join(" → ".join(c) for c in found)
+
+
+def test_arrows_point_down_front_doors_never_import_each_other():
+    """shared/design.md: the web UI and the bot are front doors over jobs/; neither imports the other, and the job
+    core, hardware/ and swift_cli/ import neither (swift_cli's commands start them by name, lazily, through app.py's
+    table, which names modules as strings)."""
+    graph = import_graph()
+    doors = ("webui", "bot")
+    bad = [f"{m} → {t}" for m, targets in graph.items() for t in targets
+           if any(t.split(".")[0] == d and m.split(".")[0] not in (d, "swift_cli") for d in doors)
+           or (m.split(".")[0] == "swift_cli" and t.split(".")[0] in doors
+               and not m.startswith(("swift_cli.commands.web_ui", "swift_cli.commands.chat_app",
+                                     "swift_cli.commands.bot")))]
+    assert not bad, "imports against the arrows: " + "; ".join(sorted(bad))
