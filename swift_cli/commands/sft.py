@@ -93,6 +93,8 @@ def task_problems(cfg, task: str) -> list[str]:
     """--task_type and its flags (options/tasks.py); the encoder tasks train with sft only."""
     from swift_cli.options.tasks import ENCODER_TASKS, problems, resolve
 
+    if not hasattr(cfg, "tasks"):  # rlhf shares sft's checks and has no task types
+        return []
     out = problems(cfg.tasks, cfg.task_loss.loss_type)
     kind = resolve(cfg.tasks).task_type
     if kind in ENCODER_TASKS and task != "sft":

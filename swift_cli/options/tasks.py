@@ -16,7 +16,7 @@ TASK_TYPES = ("causal_lm", "seq_cls", "embedding", "reranker", "generative_reran
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 EMBEDDING_LOSSES = ("infonce", "cosine_similarity", "contrastive", "online_contrastive")
 RERANKER_LOSSES = ("pointwise_reranker", "listwise_reranker")
-LOSS_TYPES = ("cross_entropy", *EMBEDDING_LOSSES, *RERANKER_LOSSES)
+LOSS_TYPES = ("cross_entropy", "loss_scale", *EMBEDDING_LOSSES, *RERANKER_LOSSES)
 DEFAULT_LOSS = {"embedding": "infonce", "reranker": "pointwise_reranker", "generative_reranker": "pointwise_reranker"}
 ENCODER_TASKS = ("seq_cls", "embedding", "reranker", "generative_reranker")  # no text generation
 
@@ -79,7 +79,8 @@ def problems(task: TaskArgs, loss_type: str | None = None, training: bool = True
     if kind == "reranker" and task.num_labels not in (None, 1):
         out.append(f"--task_type reranker scores with one logit: --num_labels 1, not {task.num_labels}")
     allowed = {"embedding": EMBEDDING_LOSSES, "reranker": RERANKER_LOSSES, "generative_reranker": RERANKER_LOSSES,
-               "causal_lm": ("cross_entropy",), "seq_cls": ()}[kind]
+               # loss_scale: the token loss weighted by --loss_scale (its strategies here label 0/1: the same loss)
+               "causal_lm": ("cross_entropy", "loss_scale"), "seq_cls": ()}[kind]
     if loss_type and loss_type not in allowed:
         choices = ", ".join(allowed) if allowed else "none (the classifier's own loss follows --problem_type)"
         out.append(f"--loss_type {loss_type}: not a loss of --task_type {kind}; choose {choices}")
