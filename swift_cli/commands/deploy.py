@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.engine.serve.options import ServeArgs
-from swift_cli.options.groups import BackendArgs, GenerationArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, GenerationArgs, MergeArgs, ModelArgs
 
 SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions and /v1/completions, GET /health. "
            "The base model and every --adapters NAME=PATH are served by name. Generation flags are the "
            "defaults for requests that do not set them.")
 
 
-MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs)
+MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs, MergeArgs)
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class DeployConfig:
     generation: GenerationArgs
     serve: ServeArgs
     backend: BackendArgs
+    merge: MergeArgs
     ms: MsDeployArgs
 
 

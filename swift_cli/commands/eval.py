@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import EvalArgs
-from swift_cli.options.groups import BackendArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, MergeArgs, ModelArgs
 
 SUMMARY = ("Benchmarks (EvalScope's names: gsm8k, arc, ceval, cmmlu, mmlu, ...; local copies through "
            "--eval_dataset_args local_path), your own general_qa / general_mcq files, or the built-in offline sets "
@@ -15,13 +15,14 @@ SUMMARY = ("Benchmarks (EvalScope's names: gsm8k, arc, ceval, cmmlu, mmlu, ...; 
            "--eval_output_dir. --compare RUN_A RUN_B prints the per-dataset difference with a 95% interval.")
 
 
-MsEvalArgs = compat_group("eval", ModelArgs, BackendArgs, EvalArgs)
+MsEvalArgs = compat_group("eval", ModelArgs, BackendArgs, MergeArgs, EvalArgs)
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     model: ModelArgs
     backend: BackendArgs
+    merge: MergeArgs
     eval: EvalArgs
     ms: MsEvalArgs
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import parse
 from swift_cli.errors import UsageError
-from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, MergeArgs, ModelArgs
 from swift_cli.options.vision import ImageInputArgs
 
-SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
+SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters (one is merged at load)."
 
 
-MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, ImageInputArgs)
+MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, MergeArgs, ImageInputArgs)
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class InferConfig:
     generation: GenerationArgs
     infer: InferArgs
     backend: BackendArgs
+    merge: MergeArgs
     image: ImageInputArgs
     ms: MsInferArgs
 
@@ -32,7 +33,11 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
 
     if cfg.backend.infer_backend == "llamacpp":
         return _llamacpp(cfg)
-    chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels)
+    from swift_cli.engine.generate import should_merge
+    from swift_cli.engine.models import parse_adapters
+
+    chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels,
+                     merge=should_merge(cfg.merge.merge_lora, parse_adapters(cfg.model.adapters)))
     params = GenParams.from_args(cfg.generation, cfg.infer.seed)
     if cfg.image.images and not chat.vl:
         raise UsageError(f"--images: {chat.model_dir} is not a vision-language model (no vision_config)")

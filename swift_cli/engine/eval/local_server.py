@@ -15,18 +15,21 @@ class LocalServerConfig:
     model: object
     generation: object
     serve: object
+    merge: object
+    need_base: bool = False  # the base is scored too (--eval_base): the adapters stay unmerged
 
 
 class LocalServer:
     """Context manager: load the model once, serve it on 127.0.0.1:<free port>, stop on exit."""
 
-    def __init__(self, model_args, max_batch_size: int):
+    def __init__(self, model_args, max_batch_size: int, merge=None, need_base: bool = False):
         from swift_cli.engine.serve.options import ServeArgs
-        from swift_cli.options.groups import GenerationArgs
+        from swift_cli.options.groups import GenerationArgs, MergeArgs
 
         self.api_key = secrets.token_urlsafe(16)  # the port is local, but other local users need not share it
         self.cfg = LocalServerConfig(model_args, GenerationArgs(),
-                                     ServeArgs(port=0, max_batch_size=max_batch_size, log_requests=False))
+                                     ServeArgs(port=0, max_batch_size=max_batch_size, log_requests=False),
+                                      merge or MergeArgs(), need_base)
         self.engine = None
         self.loads = 0  # how many times the weights were loaded (1 per run; shown in the summary)
         self._server = self._thread = None

@@ -33,7 +33,7 @@ def run(cfg) -> int:
         if ev.eval_url:
             # ms-swift scripts name the served model with --model when they pass --eval_url
             return runner.remote_target(ev.eval_url, ev.api_key, ev.eval_model_name or cfg.model.model, screen)
-        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen)
+        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen, cfg.merge)
 
     run_dir, report = runner.evaluate(cfg, target)
     console.print(results.table(report))
