@@ -36,7 +36,7 @@ def server(tiny_model, adapter, tmp_path_factory):
     """`swift deploy` as a subprocess on a free port (--port 0; the port is read from its first line)."""
     log = tmp_path_factory.mktemp("deploy") / "server.log"
     srv = start_deploy(["--model", tiny_model, "--adapters", f"yichui={adapter}", "--api_key", KEY,
-                        "--merge_lora", "false",                         "--max_model_len", "512", "--max_new_tokens", "24"], log)
+                        "--merge_lora", "false", "--max_model_len", "512", "--max_new_tokens", "24"], log)
     yield srv
     stop(srv)
 

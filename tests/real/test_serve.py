@@ -24,7 +24,7 @@ def test_infer_query_prints_only_the_answer(real_model):
 @pytest.fixture(scope="module")
 def server(real_model, real_adapter, tmp_path_factory):
     srv = start_deploy(["--model", real_model, "--adapters", f"tuned={real_adapter}", "--api_key", KEY,
-                        "--merge_lora", "false",                         "--served_model_name", "smol", "--max_new_tokens", "40"],
+                        "--merge_lora", "false", "--served_model_name", "smol", "--max_new_tokens", "40"],
                        tmp_path_factory.mktemp("real_deploy") / "server.log")
     yield srv
     stop(srv)

@@ -115,6 +115,7 @@ class LlamaBatcher(Batcher):
                 gen.close()
                 self.batches += 1
                 self.rows_run += 1
+                self.largest = 1
 
 
 class LlamaEngine(Engine):

@@ -297,5 +297,7 @@ def serve(cfg, engine_class=None) -> int:
         server.run(sockets=[sock])
     finally:
         engine.batcher.stop()
-    print("server stopped", file=sys.stderr, flush=True)
+    b = engine.batcher
+    print(f"server stopped ({b.rows_run} sequences generated in {b.batches} batches, largest {b.largest})",
+          file=sys.stderr, flush=True)
     return 0
