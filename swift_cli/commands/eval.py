@@ -46,6 +46,9 @@ def problems(cfg: EvalConfig) -> list[str]:
         out.append("--model is required (or --adapters CKPT, or --eval_url URL)")
     if ev.eval_base and not m.adapters:
         out.append("--eval_base true: needs --adapters (the base is what the adapters are compared with)")
+    elif ev.eval_base and cfg.backend.infer_backend == "llamacpp" and not ev.eval_url:
+        out.append("--eval_base true: --infer_backend llamacpp runs the adapter merged into one GGUF; score the base "
+                   "in a second run (without --adapters) or use --infer_backend pt")
     return out
 
 

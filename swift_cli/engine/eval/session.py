@@ -33,7 +33,8 @@ def run(cfg) -> int:
         if ev.eval_url:
             # ms-swift scripts name the served model with --model when they pass --eval_url
             return runner.remote_target(ev.eval_url, ev.api_key, ev.eval_model_name or cfg.model.model, screen)
-        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen, cfg.merge)
+        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen, cfg.merge,
+                                   cfg.backend.infer_backend)
 
     run_dir, report = runner.evaluate(cfg, target)
     console.print(results.table(report))
@@ -59,3 +60,7 @@ def _check_engines(cfg) -> None:
     if cfg.backend.infer_backend == "vllm" and not cfg.eval.eval_url:
         raise RequirementError("--infer_backend vllm: start `swift deploy --infer_backend vllm ...` on a CUDA machine "
                                "and score it with --eval_url http://HOST:PORT/v1 (pt serves in-process here)")
+    if cfg.backend.infer_backend == "llamacpp" and not cfg.eval.eval_url:
+        from swift_cli.extras import require_extra
+
+        require_extra("llamacpp", flag="--infer_backend llamacpp")
