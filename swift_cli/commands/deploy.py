@@ -50,6 +50,9 @@ def problems(cfg: DeployConfig) -> list[str]:
 def main(argv: list[str], prog: str = "swift deploy") -> int:
     _, cfg = parse(DeployConfig, argv, prog, SUMMARY)
     fail_on(problems(cfg))
+    from swift_cli.engine.serve.choose import choose_backend, with_backend
+
+    cfg = with_backend(cfg, choose_backend(cfg))
     if cfg.backend.infer_backend == "vllm":
         from swift_cli.engine.serve.vllm import launch
 

@@ -22,6 +22,10 @@ def run(cfg) -> int:
         console.print(compare.table(entries, f"{Path(ev.compare[0]).name}:{name_a}",
                                     f"{Path(ev.compare[1]).name}:{name_b}"))
         return 0
+    if not ev.eval_url:  # unset --infer_backend: llama.cpp on a machine without an accelerator (engine.serve.choose)
+        from swift_cli.engine.serve.choose import choose_backend, with_backend
+
+        cfg = with_backend(cfg, choose_backend(cfg, need_base=ev.eval_base))
     _check_engines(cfg)
     from swift_cli.engine.eval import runner
     from swift_cli.engine.runs import check_writable
