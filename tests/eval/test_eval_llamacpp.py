@@ -19,13 +19,14 @@ def run(tmp_path, backend: str, model) -> tuple[dict, list[dict], str]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     (folder,) = out.glob("*")
     rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
-    return json.loads((folder / "eval_report.json").read_text()), rows, proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr + (folder / "evalscope.log").read_text()  # loading notes go to the run's log
+    return json.loads((folder / "eval_report.json").read_text()), rows, log
 
 
 def test_llamacpp_scores_the_builtin_sets_like_pt(tiny_model, tmp_path):
     pt, pt_rows, _ = run(tmp_path, "pt", tiny_model)
     gg, gg_rows, log = run(tmp_path, "llamacpp", tiny_model)
-    assert "llamacpp backend" in log and "converting" in log and "(f32)" in log
+    assert gg["args"]["infer_backend"] == "llamacpp" and "converting" in log and "(f32)" in log
     assert list((tmp_path / "home" / "gguf").glob("*/*-f32.gguf"))
     assert gg["model_loads"] == 1 and re.search(r"12 items, [\d.]+ s/item", log)
     assert {d: v["n"] for d, v in gg["models"]["tiny"].items()} == {d: v["n"] for d, v in pt["models"]["tiny"].items()}
