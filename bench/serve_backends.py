@@ -121,11 +121,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2, help="requests per client at each level")
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--gguf_type", default="q8_0", choices=("q8_0", "f32"))
+    ap.add_argument("--gguf", help="a GGUF of the folder already converted (skips the conversion and its check)")
     a = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("YICHUI_HOME", str(WORK / "home"))
     model = model_folder()
-    lora, path = adapter(model), gguf(model, a.gguf_type)
+    lora, path = adapter(model), Path(a.gguf) if a.gguf else gguf(model, a.gguf_type)
     common = ["--max_new_tokens", str(a.tokens), "--max_batch_size", "16"]
     backends = {
         "pt (LoRA unmerged)": ["--model", str(model), "--adapters", f"tuned={lora}", "--merge_lora", "false",
