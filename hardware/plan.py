@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .llamacpp_memory import GGUF_ARCHS
 from .machine import GIB, HardwareProfile
 from .memory import Breakdown, MemoryInputs, estimate
 from .nearest import nearest_change
@@ -385,9 +386,16 @@ def _plan_infer(spec: ModelSpec, profile: HardwareProfile, w: dict, seq: int, at
             backend = "pt"
         elif profile.source == "probe" and not profile.engines.get("vllm"):
             notes.append("vllm is not installed here: pip install 'yichui[vllm]'")
+    if "infer_backend" not in w and kind == "cpu" and profile.engines.get("llama-cpp-python") \
+            and spec.model_type in GGUF_ARCHS and not spec.quant_method:
+        backend = "llamacpp"
+        notes.append("llama.cpp serves here (no accelerator; the model is converted to GGUF once); "
+                     "--infer_backend pt keeps transformers")
     dtype = "float32" if kind == "cpu" else ("bfloat16" if profile.bf16 else "float16")
     if w.get("torch_dtype") not in (None, "auto") and kind != "cpu":
         dtype = w["torch_dtype"]
+    if backend == "llamacpp":  # q8_0 GGUF unless float32 is asked (f32): see llamacpp_memory.gguf_type
+        dtype = "float32" if w.get("torch_dtype") in ("float32", "fp32") else "bfloat16"
     b = int(w.get("max_batch_size", w.get("per_device_train_batch_size", 1)))
     new = int(w.get("max_new_tokens", 512))
     free = profile.device_free_bytes
@@ -396,7 +404,7 @@ def _plan_infer(spec: ModelSpec, profile: HardwareProfile, w: dict, seq: int, at
     quant = {4: "bnb4", 8: "bnb8"}.get(int(w.get("quant_bits", 0) or 0), "none")
     if spec.quant_method in ("gptq", "awq"):
         quant = spec.quant_method
-    opts = [quant] if ("quant_bits" in w or quant != "none" or not bnb_supported(kind)) \
+    opts = [quant] if ("quant_bits" in w or quant != "none" or not bnb_supported(kind) or backend == "llamacpp") \
         else ["none", "bnb8", "bnb4"]
     br = None
     for q in opts:
@@ -415,7 +423,8 @@ def _plan_infer(spec: ModelSpec, profile: HardwareProfile, w: dict, seq: int, at
     elif quant.startswith("bnb") and "quant_bits" not in w:
         notes.append(f"quant_bits {quant[-1]}: the {dtype} weights do not fit on {profile.name}")
     notes.extend(br.notes)
-    flags: dict[str, Any] = {"infer_backend": backend, "torch_dtype": dtype,
+    gguf_auto = backend == "llamacpp" and dtype != "float32"  # the q8_0 GGUF: --torch_dtype left to its default
+    flags: dict[str, Any] = {"infer_backend": backend, "torch_dtype": "auto" if gguf_auto else dtype,
                              "max_new_tokens": new, "max_batch_size": b}
     if quant.startswith("bnb"):
         flags.update(quant_method="bnb", quant_bits=int(quant[-1]))

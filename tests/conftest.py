@@ -10,6 +10,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests.lanes"]  # the fast (pure) lane and the engine lane
+# Commands whose --infer_backend is unset run pt (transformers), what most tests check; without it a machine with no
+# accelerator picks llama.cpp (engine/serve/choose.py), which tests/commands/test_auto_backend.py covers by
+# clearing this variable.
+os.environ.setdefault("YICHUI_INFER_BACKEND", "pt")
 
 
 @pytest.fixture(scope="session")

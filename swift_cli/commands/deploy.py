@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.engine.serve.options import ServeArgs
-from swift_cli.options.groups import BackendArgs, GenerationArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, GenerationArgs, MergeArgs, ModelArgs
 from swift_cli.options.tasks import ENCODER_TASKS, TaskArgs
 
 SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions and /v1/completions, GET /health "
@@ -15,7 +15,7 @@ SUMMARY = ("OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions 
            "defaults for requests that do not set them.")
 
 
-MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs, TaskArgs)
+MsDeployArgs = compat_group("deploy", ModelArgs, GenerationArgs, ServeArgs, BackendArgs, MergeArgs, TaskArgs)
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class DeployConfig:
     serve: ServeArgs
     backend: BackendArgs
     tasks: TaskArgs
+    merge: MergeArgs
     ms: MsDeployArgs
 
 
@@ -62,6 +63,9 @@ def main(argv: list[str], prog: str = "swift deploy") -> int:
         from swift_cli.engine.serve.tasks import TaskEngine
 
         return serve(cfg, TaskEngine)
+    from swift_cli.engine.serve.choose import choose_backend, with_backend
+
+    cfg = with_backend(cfg, choose_backend(cfg))
     if cfg.backend.infer_backend == "vllm":
         from swift_cli.engine.serve.vllm import launch
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
 from swift_cli.options.eval import EvalArgs
-from swift_cli.options.groups import BackendArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, MergeArgs, ModelArgs
 
 SUMMARY = ("Benchmarks (EvalScope's names: gsm8k, arc, ceval, cmmlu, mmlu, ...; local copies through "
            "--eval_dataset_args local_path), your own general_qa / general_mcq files, or the built-in offline sets "
@@ -15,13 +15,14 @@ SUMMARY = ("Benchmarks (EvalScope's names: gsm8k, arc, ceval, cmmlu, mmlu, ...; 
            "--eval_output_dir. --compare RUN_A RUN_B prints the per-dataset difference with a 95% interval.")
 
 
-MsEvalArgs = compat_group("eval", ModelArgs, BackendArgs, EvalArgs)
+MsEvalArgs = compat_group("eval", ModelArgs, BackendArgs, MergeArgs, EvalArgs)
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     model: ModelArgs
     backend: BackendArgs
+    merge: MergeArgs
     eval: EvalArgs
     ms: MsEvalArgs
 
@@ -45,6 +46,9 @@ def problems(cfg: EvalConfig) -> list[str]:
         out.append("--model is required (or --adapters CKPT, or --eval_url URL)")
     if ev.eval_base and not m.adapters:
         out.append("--eval_base true: needs --adapters (the base is what the adapters are compared with)")
+    elif ev.eval_base and cfg.backend.infer_backend == "llamacpp" and not ev.eval_url:
+        out.append("--eval_base true: --infer_backend llamacpp runs the adapter merged into one GGUF; score the base "
+                   "in a second run (without --adapters) or use --infer_backend pt")
     return out
 
 

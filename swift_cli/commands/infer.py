@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import parse
 from swift_cli.errors import UsageError
-from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, ModelArgs
+from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, MergeArgs, ModelArgs
 from swift_cli.options.tasks import ENCODER_TASKS, TaskArgs
 from swift_cli.options.vision import ImageInputArgs
 
-SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters applied unmerged."
+SUMMARY = "Greedy (or sampled) answers from a model, optionally with LoRA adapters (one is merged at load)."
 
 
-MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, ImageInputArgs, TaskArgs)
+MsInferArgs = compat_group("infer", ModelArgs, GenerationArgs, InferArgs, BackendArgs, MergeArgs, ImageInputArgs,
+                           TaskArgs)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class InferConfig:
     generation: GenerationArgs
     infer: InferArgs
     backend: BackendArgs
+    merge: MergeArgs
     image: ImageInputArgs
     tasks: TaskArgs
     ms: MsInferArgs
@@ -35,10 +37,15 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
     if task_infer.task_of(cfg.model, cfg.tasks) in ENCODER_TASKS:  # classify / embed / rerank
         return task_infer.main(cfg)
     from swift_cli.engine.generate import ChatModel, GenParams
+    from swift_cli.engine.serve.choose import choose_backend
 
-    if cfg.backend.infer_backend == "llamacpp":
+    if not cfg.image.images and choose_backend(cfg) == "llamacpp":
         return _llamacpp(cfg)
-    chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels)
+    from swift_cli.engine.generate import should_merge
+    from swift_cli.engine.models import parse_adapters
+
+    chat = ChatModel(cfg.model, max_pixels=cfg.image.max_pixels,
+                     merge=should_merge(cfg.merge.merge_lora, parse_adapters(cfg.model.adapters)))
     params = GenParams.from_args(cfg.generation, cfg.infer.seed)
     if cfg.image.images and not chat.vl:
         raise UsageError(f"--images: {chat.model_dir} is not a vision-language model (no vision_config)")
@@ -58,29 +65,37 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
 
 
 def _llamacpp(cfg) -> int:
-    """`--infer_backend llamacpp --query`: one answer from the GGUF (converted once from a HF folder)."""
+    """`--infer_backend llamacpp`: --query, --val_dataset or the chat, from the GGUF (converted once from a HF
+    folder)."""
     from swift_cli.extras import require_extra
 
-    if cfg.infer.query is None:
-        raise UsageError("--infer_backend llamacpp: swift infer answers --query here; chat with it through "
-                         "swift deploy --infer_backend llamacpp")
     require_extra("llamacpp", flag="--infer_backend llamacpp")
     from swift_cli.engine.generate import GenParams
     from swift_cli.engine.serve.gguf_cache import gguf_for
     from swift_cli.engine.serve.llamacpp import GgufChat
 
     chat = GgufChat(gguf_for(cfg.model), cfg.infer.max_length, cfg.model.system)
-    text, _, _ = chat.generate([{"role": "user", "content": cfg.infer.query}],
-                               GenParams.from_args(cfg.generation, cfg.infer.seed))
-    print(text)
-    return 0
+    params = GenParams.from_args(cfg.generation, cfg.infer.seed)
+    if cfg.infer.query is not None:
+        print(chat.generate([{"role": "user", "content": cfg.infer.query}], params)[0])
+        return 0
+    if cfg.infer.val_dataset:
+        from swift_cli.engine.batch_infer import answer_datasets
+
+        return answer_datasets(chat, params, cfg.infer.val_dataset, cfg.infer.result_path)
+    return _chat_loop(chat, params, cfg.infer.max_length, cfg.generation.stream)
 
 
 def _fit_history(chat, history: list[dict], max_length: int, reserve: int) -> list[dict]:
     """Drop the oldest exchanges until the prompt plus the reserved answer fits max_length."""
     from swift_cli.engine.data.encode import prompt_ids
 
-    while len(history) > 1 and len(prompt_ids(chat.tokenizer, chat.with_system(history))) + reserve > max_length:
+    def length(messages):
+        if hasattr(chat, "prompt_tokens"):  # the GGUF: its own template and vocabulary
+            return chat.prompt_tokens(messages)
+        return len(prompt_ids(chat.tokenizer, chat.with_system(messages)))
+
+    while len(history) > 1 and length(history) + reserve > max_length:
         history = history[2:] if len(history) > 2 else history[-1:]
     return history
 
@@ -119,7 +134,8 @@ def _chat_loop(chat, params, max_length: int, stream: bool) -> int:
             from swift_cli.engine.generate import clean_streamer
 
             print(">>> ", end="", flush=True)
-            text, _, _ = chat.generate(history, params, streamer=clean_streamer(chat.tokenizer))
+            streamer = chat.printer() if hasattr(chat, "printer") else clean_streamer(chat.tokenizer)
+            text, _, _ = chat.generate(history, params, streamer=streamer)
         else:
             text, _, _ = chat.generate(history, params)
             print(f">>> {text}" if interactive else text, flush=True)

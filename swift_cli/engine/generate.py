@@ -58,10 +58,25 @@ def resolve_for_inference(model_args) -> tuple[str, str | None, str | None, str]
     return model, template, system, dtype
 
 
-class ChatModel:
-    """Base model plus named LoRA adapters (unmerged); pick an adapter per call."""
+def should_merge(merge_lora: bool | None, adapters: dict, need_base: bool = False) -> bool:
+    """Merge at load? `--merge_lora` as given; unset: yes for exactly one adapter when the base itself need not
+    answer (merged weights decode at the base model's speed; unmerged LoRA adds two matmuls per layer)."""
+    if not adapters or merge_lora is False:
+        return False
+    if merge_lora and len(adapters) > 1:
+        raise UsageError(f"--merge_lora true: merges one adapter, got {len(adapters)} ({', '.join(adapters)}); "
+                         f"serve several unmerged (leave --merge_lora unset) or merge each with swift export")
+    if merge_lora and need_base:
+        raise UsageError("--merge_lora true: the base model must answer too here (e.g. --eval_base true); "
+                         "leave --merge_lora unset")
+    return bool(merge_lora) or (len(adapters) == 1 and not need_base)
 
-    def __init__(self, model_args, use_cpu: bool = False, max_pixels: int | None = None):
+
+class ChatModel:
+    """Base model plus named LoRA adapters: unmerged (pick one per call) or one merged into the weights (`merged`
+    names it; the bare base is then not available)."""
+
+    def __init__(self, model_args, use_cpu: bool = False, max_pixels: int | None = None, merge: bool = False):
         from swift_cli.engine.vl.processor import VLProcessor, is_vl_model
 
         model, template, self.system, dtype_name = resolve_for_inference(model_args)
@@ -87,6 +102,9 @@ class ChatModel:
             self.model = PeftModel.from_pretrained(base, self.adapters[names[0]], adapter_name=names[0])
             for name in names[1:]:
                 self.model.load_adapter(self.adapters[name], adapter_name=name)
+        self.merged = None
+        if merge and self.adapters:
+            self.merged = _merge(self, next(iter(self.adapters)))
         self.model.eval()
 
     def with_system(self, messages: list[dict]) -> list[dict]:
@@ -110,6 +128,10 @@ class ChatModel:
         import contextlib
 
         if not self.adapters:
+            return contextlib.nullcontext()
+        if self.merged:
+            if adapter not in (None, self.merged):
+                raise UsageError(f"adapter {adapter!r}: {self.merged} is merged into the weights; only it answers")
             return contextlib.nullcontext()
         if adapter == BASE:
             return self.model.disable_adapter()
@@ -140,3 +162,17 @@ class ChatModel:
         for s in params.stop:
             text = text.split(s)[0]
         return text, len(ids), len(new)
+
+
+def _merge(chat: ChatModel, name: str) -> str | None:
+    """peft's merge_and_unload of the one adapter; a quantized base (bnb/GPTQ/AWQ) cannot take it: kept unmerged."""
+    import sys
+
+    base = chat.model.get_base_model()
+    if getattr(base.config, "quantization_config", None) is not None:
+        print(f"note: {chat.model_dir} is quantized: the adapter {name} stays unmerged", file=sys.stderr, flush=True)
+        return None
+    chat.model = chat.model.merge_and_unload()
+    print(f"note: the adapter {name} is merged into the weights for speed (--merge_lora false keeps it unmerged "
+          f"and the base model available)", file=sys.stderr, flush=True)
+    return name

@@ -151,7 +151,15 @@ class InferArgs:
     result_path: str | None = opt(None, "JSON lines output for batch inference")
     max_length: int = opt(2048, "Context kept for chat history")
     seed: int = opt(42, "Random seed for sampling")
-    merge_lora: bool = opt(False, "Merge adapters before inference")
+
+
+@dataclass(frozen=True)
+class MergeArgs:
+    """Whether a LoRA adapter is merged into the base weights before inference."""
+
+    merge_lora: bool | None = opt(None, "Merge the adapter into the base at load (faster decoding). Default: one "
+                                  "adapter is merged (then only its name is served); several stay unmerged; "
+                                  "false keeps one unmerged next to the base")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def server(tiny_model, adapter, tmp_path_factory):
     """`swift deploy` as a subprocess on a free port (--port 0; the port is read from its first line)."""
     log = tmp_path_factory.mktemp("deploy") / "server.log"
     srv = start_deploy(["--model", tiny_model, "--adapters", f"yichui={adapter}", "--api_key", KEY,
-                        "--max_model_len", "512", "--max_new_tokens", "24"], log)
+                        "--merge_lora", "false", "--max_model_len", "512", "--max_new_tokens", "24"], log)
     yield srv
     stop(srv)
 
@@ -91,7 +91,8 @@ def test_adapter_answers_differently_and_like_swift_infer(server, adapter):
     base = ask(server, "tiny").choices[0].message.content
     tuned = ask(server, "yichui").choices[0].message.content
     assert tuned != base
-    infer = swift("infer", "--adapters", adapter, "--query", "who are you?", "--max_new_tokens", "24")
+    infer = swift("infer", "--adapters", adapter, "--merge_lora", "false", "--query", "who are you?",
+                  "--max_new_tokens", "24")
     assert infer.returncode == 0, infer.stderr
     assert infer.stdout == tuned + "\n"  # greedy parity with `swift infer`
 

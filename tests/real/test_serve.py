@@ -24,7 +24,7 @@ def test_infer_query_prints_only_the_answer(real_model):
 @pytest.fixture(scope="module")
 def server(real_model, real_adapter, tmp_path_factory):
     srv = start_deploy(["--model", real_model, "--adapters", f"tuned={real_adapter}", "--api_key", KEY,
-                        "--served_model_name", "smol", "--max_new_tokens", "40"],
+                        "--merge_lora", "false", "--served_model_name", "smol", "--max_new_tokens", "40"],
                        tmp_path_factory.mktemp("real_deploy") / "server.log")
     yield srv
     stop(srv)
@@ -49,6 +49,7 @@ def test_openai_client_on_the_base_model_and_its_adapter(server, real_adapter):
         model="tuned", messages=ask, temperature=0, max_tokens=40, stream=True) if ch.choices)
     assert streamed == tuned.choices[0].message.content
     # the adapter alone names its base (args.json): `swift infer --adapters` answers like the server
-    infer = swift("infer", "--adapters", real_adapter, "--query", "who are you?", "--max_new_tokens", "40")
+    infer = swift("infer", "--adapters", real_adapter, "--merge_lora", "false", "--query", "who are you?",
+                  "--max_new_tokens", "40")
     assert infer.returncode == 0, infer.stderr[-2000:]
     assert infer.stdout == tuned.choices[0].message.content + "\n"

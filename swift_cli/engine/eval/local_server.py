@@ -1,4 +1,4 @@
-"""Our own OpenAI-compatible server (swift deploy's pt engine), started once per `swift eval` run in a thread
+"""Our own OpenAI-compatible server (swift deploy's pt or llama.cpp engine), started once per `swift eval` run in a thread
 on a free local port, so EvalScope scores the model through the same path as `--eval_url` does."""
 from __future__ import annotations
 
@@ -15,19 +15,22 @@ class LocalServerConfig:
     model: object
     generation: object
     serve: object
+    merge: object
+    need_base: bool = False  # the base is scored too (--eval_base): the adapters stay unmerged
 
 
 class LocalServer:
     """Context manager: load the model once, serve it on 127.0.0.1:<free port>, stop on exit."""
 
-    def __init__(self, model_args, max_batch_size: int):
+    def __init__(self, model_args, max_batch_size: int, merge=None, need_base: bool = False, backend: str = "pt"):
         from swift_cli.engine.serve.options import ServeArgs
-        from swift_cli.options.groups import GenerationArgs
+        from swift_cli.options.groups import GenerationArgs, MergeArgs
 
         self.api_key = secrets.token_urlsafe(16)  # the port is local, but other local users need not share it
         self.cfg = LocalServerConfig(model_args, GenerationArgs(),
-                                     ServeArgs(port=0, max_batch_size=max_batch_size, log_requests=False))
-        self.engine = None
+                                     ServeArgs(port=0, max_batch_size=max_batch_size, log_requests=False),
+                                      merge or MergeArgs(), need_base)
+        self.engine, self.backend = None, backend
         self.loads = 0  # how many times the weights were loaded (1 per run; shown in the summary)
         self._server = self._thread = None
 
@@ -37,7 +40,12 @@ class LocalServer:
         from swift_cli.engine.serve.server import Engine, bind, build_app
 
         sock = bind("127.0.0.1", 0)
-        self.engine = Engine(self.cfg)
+        if self.backend == "llamacpp":  # the GGUF (converted once from a HF folder), same server and routes
+            from swift_cli.engine.serve.llamacpp import LlamaEngine
+
+            self.engine = LlamaEngine(self.cfg)
+        else:
+            self.engine = Engine(self.cfg)
         self.loads += 1
         self.port = sock.getsockname()[1]
         self._server = uvicorn.Server(uvicorn.Config(build_app(self.engine, self.api_key), log_level="error",

@@ -210,13 +210,13 @@ def _collect(work: Path, models: list[str], datasets: list[str]) -> tuple[dict, 
 
 
 @contextlib.contextmanager
-def local_target(model_args, eval_base: bool, max_batch_size: int, screen):
+def local_target(model_args, eval_base: bool, max_batch_size: int, screen, merge=None, backend: str = "pt"):
     """Serve --model (+ --adapters) once for the whole run; score each adapter (and the base when asked)."""
     from swift_cli.engine.eval.local_server import LocalServer
     from swift_cli.engine.generate import BASE
 
-    print("loading the model once for this run ...", file=screen, flush=True)
-    with LocalServer(model_args, max_batch_size) as server:
+    print(f"loading the model once for this run ({backend} backend) ...", file=screen, flush=True)
+    with LocalServer(model_args, max_batch_size, merge, need_base=eval_base, backend=backend) as server:
         names = server.names
         adapters = [n for n, a in names.items() if a != BASE]
         models = ([server.base_name] if eval_base or not adapters else []) + adapters

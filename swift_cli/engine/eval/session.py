@@ -22,6 +22,10 @@ def run(cfg) -> int:
         console.print(compare.table(entries, f"{Path(ev.compare[0]).name}:{name_a}",
                                     f"{Path(ev.compare[1]).name}:{name_b}"))
         return 0
+    if not ev.eval_url:  # unset --infer_backend: llama.cpp on a machine without an accelerator (engine.serve.choose)
+        from swift_cli.engine.serve.choose import choose_backend, with_backend
+
+        cfg = with_backend(cfg, choose_backend(cfg, need_base=ev.eval_base))
     _check_engines(cfg)
     from swift_cli.engine.eval import runner
     from swift_cli.engine.runs import check_writable
@@ -33,7 +37,8 @@ def run(cfg) -> int:
         if ev.eval_url:
             # ms-swift scripts name the served model with --model when they pass --eval_url
             return runner.remote_target(ev.eval_url, ev.api_key, ev.eval_model_name or cfg.model.model, screen)
-        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen)
+        return runner.local_target(cfg.model, ev.eval_base, ev.eval_num_proc, screen, cfg.merge,
+                                   cfg.backend.infer_backend)
 
     run_dir, report = runner.evaluate(cfg, target)
     console.print(results.table(report))
@@ -59,3 +64,7 @@ def _check_engines(cfg) -> None:
     if cfg.backend.infer_backend == "vllm" and not cfg.eval.eval_url:
         raise RequirementError("--infer_backend vllm: start `swift deploy --infer_backend vllm ...` on a CUDA machine "
                                "and score it with --eval_url http://HOST:PORT/v1 (pt serves in-process here)")
+    if cfg.backend.infer_backend == "llamacpp" and not cfg.eval.eval_url:
+        from swift_cli.extras import require_extra
+
+        require_extra("llamacpp", flag="--infer_backend llamacpp")

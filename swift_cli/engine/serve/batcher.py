@@ -74,6 +74,7 @@ class Batcher:
         self._stopped = threading.Event()
         self.batches = 0  # statistics: generate calls and rows they carried
         self.rows_run = 0
+        self.largest = 0  # the most rows one call carried (never above max_batch_size)
         self._thread = threading.Thread(target=self._loop, name="batcher", daemon=True)
         self._thread.start()
 
@@ -154,6 +155,7 @@ class Batcher:
                                      **self.chat._kwargs(params))
         self.batches += 1
         self.rows_run += len(rows)
+        self.largest = max(self.largest, len(rows))
         for row in rows:
             if not row.done:  # generate ended (e.g. a global length limit) before the row decided
                 self._finish(row, "length")

@@ -6,6 +6,7 @@ or a changed weight converts again while the same inputs reuse the file (the con
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import sys
@@ -73,7 +74,8 @@ def _convert(model: Path, adapter: str | None, gtype: str, target: Path) -> Path
     tmp.parent.mkdir(parents=True, exist_ok=True)
     argv = (["--adapters", adapter] if adapter else []) + ["--model", str(model), "--to", "gguf",
                                                             "--gguf_type", gtype, "--output_dir", str(tmp)]
-    rc = export.main(argv, prog="swift export (for --infer_backend llamacpp)")
+    with contextlib.redirect_stdout(sys.stderr):  # the export's report is not the answer `swift infer` prints
+        rc = export.main(argv, prog="swift export (for --infer_backend llamacpp)")
     found = sorted(tmp.glob("*.gguf"))
     if rc != 0 or not found:
         shutil.rmtree(tmp, ignore_errors=True)

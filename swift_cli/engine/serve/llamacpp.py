@@ -62,14 +62,26 @@ class GgufChat:
         return fmt(messages=self.with_system(messages)).prompt
 
 
-    def generate(self, messages: list[dict], params) -> tuple[str, str, int]:
-        """One answer (text, finish reason, completion tokens), as ChatModel.generate gives (`swift infer`)."""
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        return len(self.model.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True))
+
+    @staticmethod
+    def printer():
+        """A streamer for the terminal chat: prints each new piece of text, then a newline at the end."""
+        def show(piece: str | None) -> None:
+            print(piece if piece is not None else "", end="" if piece is not None else "\n", flush=True)
+        return show
+
+    def generate(self, messages: list[dict], params, streamer=None) -> tuple[str, str, int]:
+        """One answer (text, finish reason, completion tokens), as ChatModel.generate gives (`swift infer`);
+        `streamer(piece)` gets the text as it grows (whole characters, stops held back) and None at the end."""
         from swift_cli.engine.generate import complete_chars
 
         llama, greedy = self.model, params.temperature <= 0
         if params.seed is not None:
             llama.set_seed(params.seed)
         ids = llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
+        shown = 0
         out, reason = [], "length"
         for token in llama.generate(ids, temp=0.0 if greedy else params.temperature, min_p=0.0,
                                     top_p=1.0 if greedy else params.top_p, top_k=1 if greedy else params.top_k,
@@ -83,9 +95,18 @@ class GgufChat:
                     or len(ids) + len(out) >= llama.n_ctx():
                 reason = "stop" if any(stop in text for stop in params.stop) else reason
                 break
+            if streamer is not None:
+                safe = len(complete_chars(text)) - max((len(s) - 1 for s in params.stop), default=0)
+                if safe > shown:
+                    streamer(text[shown:safe])
+                    shown = safe
         text = complete_chars(self.tokenizer.decode(out))
         cut = [text.index(stop) for stop in params.stop if stop in text]
-        return (text[:min(cut)] if cut else text), reason, len(out)
+        text = text[:min(cut)] if cut else text
+        if streamer is not None:
+            streamer(text[shown:])
+            streamer(None)
+        return text, reason, len(out)
 
 
 class LlamaBatcher(Batcher):
@@ -115,6 +136,7 @@ class LlamaBatcher(Batcher):
                 gen.close()
                 self.batches += 1
                 self.rows_run += 1
+                self.largest = 1
 
 
 class LlamaEngine(Engine):

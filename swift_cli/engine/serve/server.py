@@ -32,16 +32,25 @@ class Engine:
     """The loaded model, its API names (base + adapters) and the batcher that runs it."""
 
     def __init__(self, cfg):
-        from swift_cli.engine.generate import BASE, ChatModel, GenParams, resolve_for_inference
+        from swift_cli.engine.generate import BASE, ChatModel, GenParams, resolve_for_inference, should_merge
+        from swift_cli.engine.models import parse_adapters
 
-        self.chat = ChatModel(cfg.model, use_cpu=cfg.serve.use_cpu)
+        # eval's local server sets need_base when the base is scored too (--eval_base); deploy has no such field
+        merge = should_merge(cfg.merge.merge_lora, parse_adapters(cfg.model.adapters), getattr(cfg, "need_base", False))
+        self.chat = ChatModel(cfg.model, use_cpu=cfg.serve.use_cpu, merge=merge)
         model = resolve_for_inference(cfg.model)[0]
         self.base_name = cfg.serve.served_model_name or Path(str(model).rstrip("/")).name
-        if self.base_name in self.chat.adapters:
-            raise UsageError(f"--adapters {self.base_name}=...: the name is the base model's; pick another name "
-                             f"or set --served_model_name")
-        self.names = {self.base_name: BASE, **{name: name for name in self.chat.adapters}}
-        self.roots = {self.base_name: str(self.chat.model_dir), **{k: str(v) for k, v in self.chat.adapters.items()}}
+        if self.chat.merged:  # the merged weights answer as the adapter; the bare base is not in them
+            self.base_name = self.chat.merged
+            self.names = {self.base_name: self.base_name}
+            self.roots = {self.base_name: str(self.chat.adapters[self.base_name])}
+        else:
+            if self.base_name in self.chat.adapters:
+                raise UsageError(f"--adapters {self.base_name}=...: the name is the base model's; pick another "
+                                 f"name or set --served_model_name")
+            self.names = {self.base_name: BASE, **{name: name for name in self.chat.adapters}}
+            self.roots = {self.base_name: str(self.chat.model_dir),
+                          **{k: str(v) for k, v in self.chat.adapters.items()}}
         config = getattr(self.chat.model, "config", None)
         self.max_model_len = cfg.serve.max_model_len or getattr(config, "max_position_embeddings", None) or 2048
         self.vocab = getattr(config, "vocab_size", None) or len(self.chat.tokenizer)
@@ -297,5 +306,10 @@ def serve(cfg, engine_class=None) -> int:
         server.run(sockets=[sock])
     finally:
         engine.close() if hasattr(engine, "close") else engine.batcher.stop()
-    print("server stopped", file=sys.stderr, flush=True)
+    b = getattr(engine, "batcher", None)
+    if b is None:
+        print("server stopped", file=sys.stderr, flush=True)
+    else:
+        print(f"server stopped ({b.rows_run} sequences generated in {b.batches} batches, largest {b.largest})",
+              file=sys.stderr, flush=True)
     return 0
