@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import parse
-from swift_cli.errors import UsageError
+from swift_cli.errors import RequirementError, UsageError
 from swift_cli.options.groups import BackendArgs, GenerationArgs, InferArgs, MergeArgs, ModelArgs
 from swift_cli.options.tasks import ENCODER_TASKS, TaskArgs
 from swift_cli.options.vision import ImageInputArgs
@@ -39,7 +39,11 @@ def main(argv: list[str], prog: str = "swift infer") -> int:
     from swift_cli.engine.generate import ChatModel, GenParams
     from swift_cli.engine.serve.choose import choose_backend
 
-    if not cfg.image.images and choose_backend(cfg) == "llamacpp":
+    backend = choose_backend(cfg)
+    if backend == "vllm":
+        raise RequirementError("--infer_backend vllm: swift infer answers with pt or llamacpp here; vLLM serves "
+                               "through `swift deploy --infer_backend vllm` on a CUDA machine with the 'vllm' extra")
+    if not cfg.image.images and backend == "llamacpp":
         return _llamacpp(cfg)
     from swift_cli.engine.generate import should_merge
     from swift_cli.engine.models import parse_adapters

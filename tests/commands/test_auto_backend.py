@@ -41,3 +41,10 @@ def test_models_llamacpp_cannot_run_stay_on_pt(tmp_path):
     assert "supports" in reason({"model_type": "bert"})
     assert "not a local folder" in why_not_llamacpp(SimpleNamespace(model="org/name", adapters=[], template=None,
                                                                     system=None, torch_dtype="auto"))
+
+
+def test_infer_with_vllm_is_refused_in_one_line_not_run_on_pt(tiny_model):
+    """`swift infer --infer_backend vllm` used to answer on pt without a word (ms-swift's examples/infer/vllm lines)."""
+    proc = swift("infer", "--model", tiny_model, "--infer_backend", "vllm", "--query", "hi", "--max_new_tokens", "2")
+    assert proc.returncode == 3 and proc.stdout == "", proc.stderr[-1000:]
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: --infer_backend vllm: swift infer answers with pt")
