@@ -40,6 +40,6 @@ def load_quantized(model_dir: Path, device: str = "cpu"):
             from awq import AutoAWQForCausalLM
 
             return AutoAWQForCausalLM.from_quantized(str(model_dir)).model.eval()
-        from transformers import AutoModelForCausalLM
+        from swift_cli.engine.vl.processor import model_class
 
-        return AutoModelForCausalLM.from_pretrained(model_dir, device_map={"": device}).eval()
+        return model_class(Path(model_dir)).from_pretrained(model_dir, device_map={"": device}).eval()

@@ -164,3 +164,14 @@ def test_lora_llm_trains_the_vision_tower_in_full_beside_lora_and_infers(tiny_vl
     answer = swift("infer", "--adapters", ckpt, "--images", image, "--query", "What colour is the shape?",
                    "--max_new_tokens", "2")
     assert answer.returncode == 0 and answer.stdout.strip(), answer.stderr[-2000:]
+
+
+def test_bnb_export_of_a_vl_model_keeps_its_architecture(tiny_vl_model, tmp_path):
+    """ms-swift's examples/export/quantize/mllm/bnb.sh on the tiny Qwen2-VL (it used to stop at "Unrecognized
+    configuration class ... for AutoModelForCausalLM")."""
+    out = tmp_path / "bnb"
+    proc = swift("export", "--model", tiny_vl_model, "--quant_method", "bnb", "--quant_bits", "4", "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text())
+    assert config["quantization_config"]["load_in_4bit"] and "vision_config" in config
+    assert config["architectures"] == json.loads((tiny_vl_model / "config.json").read_text())["architectures"]

@@ -102,10 +102,11 @@ def _quant_config(q):
 def _save_transformers(model_dir: Path, tmp: Path, q) -> None:
     """torchao / bnb: transformers quantizes while loading, and saves with the quantization_config."""
     import torch
-    from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(model_dir, quantization_config=_quant_config(q), dtype=torch.float32,
-                                                 device_map={"": "cpu"})
+    from swift_cli.engine.vl.processor import model_class
+
+    model = model_class(Path(model_dir)).from_pretrained(model_dir, quantization_config=_quant_config(q),
+                                                         dtype=torch.float32, device_map={"": "cpu"})
     model.save_pretrained(tmp, safe_serialization=q.quant_method != "torchao")
 
 
