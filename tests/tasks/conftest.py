@@ -25,7 +25,7 @@ def task_data(tmp_path_factory) -> Path:
 
 
 def train(tiny_model, out: Path, *args) -> Path:
-    proc = swift("sft", "--model", tiny_model, "--output_dir", out, *SFT, *args)
+    proc = swift("sft", "--model", tiny_model, "--output_dir", out, *SFT, *args, timeout=1800)  # shared CPUs
     assert proc.returncode == 0, proc.stderr[-3000:]
     (ckpt,) = out.glob("v*/checkpoint-*")
     return ckpt
