@@ -111,8 +111,8 @@ def measure(one, clients: int, requests: int, tokens: int) -> tuple[float, float
             latencies += [lat for lat, _ in out]
             total += sum(n for _, n in out)
     wall = time.perf_counter() - start
-    q = statistics.quantiles(latencies, n=20, method="inclusive")
-    return total / wall, statistics.median(latencies), q[18]
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else latencies[0]
+    return total / wall, statistics.median(latencies), p95
 
 
 def main() -> None:
