@@ -61,6 +61,11 @@ def validate(cfg, task: str = "sft") -> list[str]:
         problems.append("--adapters continues adapter training; it cannot be combined with --train_type full")
     if why := loss_scale_problem(cfg.data.loss_scale):
         problems.append(why)
+    scored = getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False)
+    if cfg.train.eval_strategy not in (None, "no") and not (cfg.data.val_dataset or cfg.data.split_dataset_ratio > 0
+                                                            or scored):
+        problems.append(f"--eval_strategy {cfg.train.eval_strategy}: there are no validation rows to evaluate; give "
+                        "--val_dataset FILE or --split_dataset_ratio 0.01, or --eval_use_evalscope true")
     if not cfg.data.dataset:
         problems.append("--dataset is required (a file, or a built-in name such as self-cognition)")
     if cfg.data.max_length < 8:

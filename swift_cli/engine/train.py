@@ -137,6 +137,12 @@ def trainer_kwargs(cfg, run_dir: Path, dtype, device: str, has_eval: bool) -> di
 
     t = cfg.train
     eval_strategy = t.eval_strategy or ("steps" if has_eval else "no")
+    if eval_strategy != "no" and not has_eval:
+        if getattr(getattr(cfg, "evalscope", None), "eval_use_evalscope", False):
+            eval_strategy = "no"  # no validation rows: EvalScope scores the checkpoints (engine/eval/callback.py)
+        else:
+            raise UsageError(f"--eval_strategy {eval_strategy}: there are no validation rows to evaluate; give "
+                             "--val_dataset FILE or --split_dataset_ratio 0.01, or --eval_use_evalscope true")
     report_to = [r for r in (t.report_to or []) if r.lower() != "none"] or "none"
     kwargs = dict(
         output_dir=str(run_dir), num_train_epochs=t.num_train_epochs, max_steps=t.max_steps,

@@ -39,3 +39,22 @@ def test_liger_kernel_is_refused_off_cuda_in_one_line():
         check_requirements(cfg, "cpu")
     _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d"])
     check_requirements(cfg, "cpu")  # unset: nothing to refuse
+
+
+def test_eval_strategy_without_validation_rows_is_one_line_unless_evalscope_scores(tmp_path):
+    """ms-swift's examples/eval/train_eval/train.sh: --eval_strategy steps with no validation split, scored by
+    EvalScope (it used to stop in transformers' ValueError)."""
+    import torch
+
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.engine.train import trainer_kwargs
+    from swift_cli.errors import UsageError
+    from swift_cli.options.parse import parse_command
+
+    base = ["--model", "m", "--dataset", "d", "--eval_strategy", "steps", "--eval_steps", "5"]
+    _, cfg = parse_command(SftConfig, base)
+    with pytest.raises(UsageError, match="^--eval_strategy steps: there are no validation rows"):
+        trainer_kwargs(cfg, tmp_path, torch.float32, "cpu", has_eval=False)
+    assert trainer_kwargs(cfg, tmp_path, torch.float32, "cpu", has_eval=True)["eval_strategy"] == "steps"
+    _, cfg = parse_command(SftConfig, [*base, "--eval_use_evalscope", "true"])
+    assert trainer_kwargs(cfg, tmp_path, torch.float32, "cpu", has_eval=False)["eval_strategy"] == "no"
