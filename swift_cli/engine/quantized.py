@@ -40,6 +40,8 @@ def load_quantized(model_dir: Path, device: str = "cpu"):
             from awq import AutoAWQForCausalLM
 
             return AutoAWQForCausalLM.from_quantized(str(model_dir)).model.eval()
-        from swift_cli.engine.vl.processor import model_class
+        from transformers import AutoModelForCausalLM, AutoModelForImageTextToText
 
-        return model_class(Path(model_dir)).from_pretrained(model_dir, device_map={"": device}).eval()
+        config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+        auto = AutoModelForImageTextToText if "vision_config" in config else AutoModelForCausalLM  # a VL model too
+        return auto.from_pretrained(model_dir, device_map={"": device}).eval()
