@@ -37,6 +37,13 @@ class Limits:
     datasets: tuple[str, ...] = ("*",)
     methods: tuple[str, ...] = ("lora", "qlora", "dora", "full", "dpo", "orpo", "kto", "simpo", "cpo")
     machines: tuple[str, ...] = ("*",)
+    max_memory_gb: float = 0.0      # a local job's address space (setrlimit; 0: no limit)
+    max_file_gb: float = 0.0        # the largest file a local job may write (0: no limit)
+
+    def os_limits(self) -> dict[str, int]:
+        """The OS limits of a local job (jobs/wrap.py names)."""
+        return {name: int(gb * 2**30) for name, gb in (("memory", self.max_memory_gb), ("file", self.max_file_gb))
+                if gb > 0}
 
     def allows(self, what: str, value: str) -> bool:
         allowed = getattr(self, what)

@@ -11,7 +11,8 @@ def submit(service, ctx, ft):
     """(Job, machine facts) for a parsed .finetune, on the configured backend."""
     store = service.store
     if service.config.backend != "cloud":
-        return store.submit(ft.command, ft.values, user=ctx.user), dict(LOCAL)
+        limits = service.config.limits_for(ctx.user, ctx.channel).os_limits()
+        return store.submit(ft.command, ft.values, user=ctx.user, limits=limits or None), dict(LOCAL)
     from jobs import cloud
 
     argv = render_job_argv(ft.command, ft.values)

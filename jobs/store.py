@@ -1,6 +1,7 @@
 """JobStore: submit, list, follow, stop and resume jobs; the API every front door (CLI, web UI, bot) calls."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -61,20 +62,26 @@ class JobStore:
         self.python = python or sys.executable
 
     # --- submit ---------------------------------------------------------------------------------------------
-    def submit(self, command: str, values: dict[str, Any], user: str = "local") -> Job:
+    def submit(self, command: str, values: dict[str, Any], user: str = "local",
+               limits: dict[str, int] | None = None) -> Job:
         """Submit `swift command` with these option values (the typed config's values). output_dir defaults to
         the job's own folder. Returns the Job: running, queued (with reason) or refused (with reason)."""
-        return self.submit_argv(render_job_argv(command, values), user=user)
+        return self.submit_argv(render_job_argv(command, values), user=user, limits=limits)
 
-    def submit_argv(self, argv: list[str], user: str = "local", uploads: Path | None = None) -> Job:
+    def submit_argv(self, argv: list[str], user: str = "local", uploads: Path | None = None,
+                    limits: dict[str, int] | None = None) -> Job:
         """Submit an argv already rendered (e.g. a config parsed from the command line and rendered back).
-        `uploads`: a staging folder whose files move into the job's uploads/ (argv paths under it follow)."""
+        `uploads`: a staging folder whose files move into the job's uploads/ (argv paths under it follow).
+        `limits`: OS resource limits of the job's process, kept in its folder for resume ({memory|file|cpu: N},
+        jobs/wrap.py)."""
         command, rest = argv[0], list(argv[1:])
         job_id = self.table.insert(user, command, [], "new")
         job_dir = self.root / "jobs" / str(job_id)
         (job_dir / "uploads").mkdir(parents=True, exist_ok=True)
         if uploads is not None:
             rest = _adopt_uploads(Path(uploads), job_dir / "uploads", rest)
+        if limits:
+            (job_dir / "limits.json").write_text(json.dumps(limits), encoding="utf-8")
         if "--output_dir" not in rest:
             rest += ["--output_dir", str(job_dir / "output")]
         verdict = admit(command, rest, self._running_peaks())
@@ -92,8 +99,11 @@ class JobStore:
         job_dir = Path(job.job_dir)
         exit_file = job_dir / "exit_code"
         exit_file.unlink(missing_ok=True)
-        cmd = [self.python, "-m", "jobs.wrap", str(exit_file), "--", self.python, "-m", "swift_cli",
-               *(argv or job.argv)]
+        limits_file = job_dir / "limits.json"
+        limits = json.loads(limits_file.read_text(encoding="utf-8")) if limits_file.is_file() else {}
+        cmd = [self.python, "-m", "jobs.wrap", str(exit_file),
+               *[a for name, value in sorted(limits.items()) for a in ("--limit", f"{name}={int(value)}")],
+               "--", self.python, "-m", "swift_cli", *(argv or job.argv)]
         with open(job_dir / "stdout.log", "ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
