@@ -33,6 +33,7 @@ class Console:
     chat_model: str | None = None          # `swift app`: the one model (and adapter) the chat page serves
     chat_adapter: str | None = None
     app_only: bool = False
+    base_url: str | None = None            # `swift app --base_url`: chat with a server already running
     guard: Guard = field(init=False)
     chats: object = field(init=False)
 
@@ -40,7 +41,7 @@ class Console:
         from webui.chat import ChatServers
 
         self.guard = Guard(self.token, Path(self.store.root) / "webui" / "secret")
-        self.chats = ChatServers(Path(self.store.root) / "webui")
+        self.chats = ChatServers(Path(self.store.root) / "webui", base_url=self.base_url)
 
 
 def _gate(console: Console):

@@ -106,15 +106,53 @@ class ChatServer:
                 self.proc.kill()
 
 
-class ChatServers:
-    """At most one model server at a time (a new model stops the previous one: memory stays bounded)."""
+class RemoteChat(ChatServer):
+    """An OpenAI-compatible server already running (ms-swift's `swift app --base_url URL`): nothing is started;
+    the chat names --model where the server lists it, else the server's first model."""
 
-    def __init__(self, log_dir: Path, python: str | None = None):
+    def __init__(self, base_url: str, model: str | None):
+        self.model, self.adapter, self.proc, self.name = model, None, None, None
+        self.url = base_url.rstrip("/").removesuffix("/v1")
+        self.log = Path(os.devnull)
+
+    @property
+    def base(self) -> str:
+        return self.url
+
+    def wait_ready(self, timeout: float = 30.0) -> str:
+        import httpx
+
+        try:
+            ids = [m["id"] for m in httpx.get(f"{self.base}/v1/models", timeout=timeout).json()["data"]]
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            raise ChatError(f"--base_url {self.url}: no OpenAI server answers /v1/models ({exc})") from None
+        if not ids:
+            raise ChatError(f"--base_url {self.url}: the server lists no model")
+        self.name = self.model if self.model in ids else ids[0]
+        return self.name
+
+    def close(self) -> None:
+        pass
+
+
+class ChatServers:
+    """At most one model server at a time (a new model stops the previous one: memory stays bounded); with a
+    base_url, the one remote server instead."""
+
+    def __init__(self, log_dir: Path, python: str | None = None, base_url: str | None = None):
         self.log_dir, self.python = log_dir, python
         self.current: ChatServer | None = None
         self.lock = threading.Lock()
+        self.base_url = base_url
 
     def get(self, model: str | None, adapter: str | None) -> ChatServer:
+        if self.base_url:
+            with self.lock:
+                if self.current is None:
+                    self.current = RemoteChat(self.base_url, model)
+            if self.current.name is None:
+                self.current.wait_ready()
+            return self.current
         with self.lock:
             cur = self.current
             if cur is None or (cur.model, cur.adapter) != (model, adapter) or cur.proc.poll() is not None:

@@ -36,7 +36,8 @@ def _refresher(store, stop: threading.Event) -> None:
             print(f"warning: job refresh: {exc}", file=sys.stderr)
 
 
-def serve_console(ui, chat_model: str | None = None, chat_adapter: str | None = None) -> int:
+def serve_console(ui, chat_model: str | None = None, chat_adapter: str | None = None,
+                  base_url: str | None = None) -> int:
     import uvicorn
 
     from jobs import JobStore
@@ -47,7 +48,8 @@ def serve_console(ui, chat_model: str | None = None, chat_adapter: str | None = 
     store = JobStore()
     store.refresh()  # a restarted UI finds every job first (running ones keep streaming)
     console = Console(store=store, token=token, lang=ui.lang, upload_limit=int(ui.upload_limit_mb * 2**20),
-                      chat_model=chat_model, chat_adapter=chat_adapter, app_only=bool(chat_model or chat_adapter))
+                      chat_model=chat_model, chat_adapter=chat_adapter, base_url=base_url,
+                      app_only=bool(chat_model or chat_adapter or base_url))
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     path = "/chat" if console.app_only else "/"

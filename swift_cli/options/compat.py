@@ -48,7 +48,8 @@ REFUSED_VALUES = {
 
 # ms-swift flags of the "ms" group that a run does act on (no "no effect" note for them): flag -> does this config
 # read it (--columns: the rows GRPO and GKD read, engine/rl/data.py)
-ACTED_ON = {"columns": lambda cfg: getattr(getattr(cfg, "rlhf", None), "rlhf_type", None) in ("grpo", "gkd"),
+ACTED_ON = {"base_url": lambda cfg: type(cfg).__name__ == "AppConfig",  # swift app chats with that server
+            "columns": lambda cfg: getattr(getattr(cfg, "rlhf", None), "rlhf_type", None) in ("grpo", "gkd"),
             # the rerankers' sigmoid in infer / deploy (engine/tasks)
             "reranker_use_activation": lambda cfg: getattr(getattr(cfg, "tasks", None), "task_type", None) in
             ("reranker", "generative_reranker")}
