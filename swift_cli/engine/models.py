@@ -127,6 +127,26 @@ def load_tokenizer(model_dir: Path, template: str | None = None):
     return tok
 
 
+def attn_implementation(attn_impl: str | None, device: str) -> str | None:
+    """transformers' attn_implementation for --attn_impl (ms-swift spells FlashAttention-2 `flash_attn`); the
+    FlashAttention kernels are refused in one line where they cannot run (off CUDA, or flash-attn missing)."""
+    if not attn_impl:
+        return None
+    impl = {"flash_attn": "flash_attention_2", "flash_attn3": "flash_attention_3"}.get(attn_impl, attn_impl)
+    if impl.startswith("flash_attention"):
+        import importlib.util
+
+        from swift_cli.errors import RequirementError
+
+        if device != "cuda":
+            raise RequirementError(f"--attn_impl {attn_impl}: FlashAttention kernels run on CUDA GPUs (this machine: "
+                                   f"{device}); use --attn_impl sdpa (or leave it unset)")
+        if importlib.util.find_spec("flash_attn") is None:
+            raise RequirementError(f"--attn_impl {attn_impl} needs the flash-attn package (pip install flash-attn); "
+                                   "or use --attn_impl sdpa")
+    return impl
+
+
 def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None, quant_config=None):
     """A causal LM on `device` in `dtype` (quantized when `quant_config` is given)."""
     from transformers import AutoModelForCausalLM
@@ -137,8 +157,7 @@ def load_model(model_dir: Path, dtype, device: str, attn_impl: str | None = None
         return load_quantized(Path(model_dir), device)
     kwargs = {"dtype": dtype}
     if attn_impl:
-        # ms-swift spells it flash_attn; transformers wants flash_attention_2
-        kwargs["attn_implementation"] = {"flash_attn": "flash_attention_2"}.get(attn_impl, attn_impl)
+        kwargs["attn_implementation"] = attn_implementation(attn_impl, device)
     if quant_config is not None:
         kwargs["quantization_config"] = quant_config
         kwargs["device_map"] = {"": device if device != "cuda" else 0}

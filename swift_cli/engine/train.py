@@ -82,6 +82,7 @@ def check_requirements(cfg, device: str) -> None:
                                "(no quantization), or --quant_method bnb on a CUDA machine")
     if getattr(getattr(cfg, "ms", None), "use_liger_kernel", False):
         liger_requirement(device)
+    models.attn_implementation(cfg.model.attn_impl, device)  # FlashAttention off CUDA: one line, before loading
     refusals = training_refusals(device, tuner.train_type, tuner.quant_bits, t.deepspeed, t.fsdp)
     if refusals:
         raise RequirementError(refusals[0])

@@ -58,3 +58,18 @@ def test_eval_strategy_without_validation_rows_is_one_line_unless_evalscope_scor
     assert trainer_kwargs(cfg, tmp_path, torch.float32, "cpu", has_eval=True)["eval_strategy"] == "steps"
     _, cfg = parse_command(SftConfig, [*base, "--eval_use_evalscope", "true"])
     assert trainer_kwargs(cfg, tmp_path, torch.float32, "cpu", has_eval=False)["eval_strategy"] == "no"
+
+
+def test_flash_attention_is_refused_in_one_line_off_cuda():
+    """ms-swift's `--attn_impl flash_attn` (e.g. its examples/models/ovis2/train.sh) used to reach transformers'
+    ImportError; sdpa and eager pass through, FlashAttention spelled ms-swift's way maps to transformers' name."""
+    from swift_cli.commands.sft import SftConfig
+    from swift_cli.engine.models import attn_implementation
+    from swift_cli.engine.train import check_requirements
+    from swift_cli.errors import RequirementError
+    from swift_cli.options.parse import parse_command
+
+    _, cfg = parse_command(SftConfig, ["--model", "m", "--dataset", "d", "--attn_impl", "flash_attn"])
+    with pytest.raises(RequirementError, match="^--attn_impl flash_attn: FlashAttention kernels run on CUDA GPUs"):
+        check_requirements(cfg, "cpu")
+    assert attn_implementation("sdpa", "cpu") == "sdpa" and attn_implementation(None, "cpu") is None

@@ -92,7 +92,9 @@ def load_vl_model(model_dir, dtype, device: str, attn_impl: str | None = None):
 
     kwargs = {"dtype": dtype}
     if attn_impl:
-        kwargs["attn_implementation"] = {"flash_attn": "flash_attention_2"}.get(attn_impl, attn_impl)
+        from swift_cli.engine.models import attn_implementation
+
+        kwargs["attn_implementation"] = attn_implementation(attn_impl, device)
     return AutoModelForImageTextToText.from_pretrained(model_dir, **kwargs).to(device)
 
 
