@@ -2,7 +2,7 @@
 # Install the project with its test dependencies (the one-liner's path, from the lock) and run the test suite.
 #   bash scripts/run_tests.sh            every test (the README's command)
 #   bash scripts/run_tests.sh --lanes    CI: `ruff check`, then the fast lane (pure tests, no engine import,
-#                                        well under a minute), then the engine lane (the rest)
+#                                        well under a minute), then the engine lane (the rest, in two processes)
 # YICHUI_FRESH=1 (what .ci/run sets): a new venv in a new YICHUI_HOME with empty uv/pip caches, as on a fresh
 # machine; the time the install took is printed.
 set -euo pipefail
@@ -43,7 +43,23 @@ if [[ "${1:-}" == "--lanes" ]]; then
   mapfile -t fast < <("$py" -c 'from tests.lanes import FAST; print("\n".join(FAST))')
   echo "== fast lane: ${fast[*]}"
   "$py" -m pytest -q -m fast "${fast[@]}" "$@"
-  echo "== engine lane"
-  exec "$py" -m pytest -q -m "not fast" "$@"
+  # The engine lane in two processes on the machine's cores: the front doors' and image-text tests (self-contained:
+  # their own YICHUI_HOME, free ports, their own pytest temp folder) beside the rest. Their output follows.
+  side=(tests/bot tests/webui tests/tasks tests/vl)
+  ignore=()
+  for d in "${side[@]}"; do ignore+=("--ignore=$d"); done
+  side_log="$(mktemp)"
+  side_tmp="$(mktemp -d)"
+  echo "== engine lane (${side[*]} in a second process; its output after this one's)"
+  "$py" -m pytest -q -m "not fast" --basetemp="$side_tmp/pytest" "${side[@]}" "$@" >"$side_log" 2>&1 &
+  side_pid=$!
+  main_rc=0
+  "$py" -m pytest -q -m "not fast" "${ignore[@]}" "$@" || main_rc=$?
+  side_rc=0
+  wait "$side_pid" || side_rc=$?
+  echo "== engine lane, second process: ${side[*]}"
+  cat "$side_log"
+  echo "== engine lane exit codes: $main_rc (main), $side_rc (${side[*]})"
+  exit $(( main_rc != 0 || side_rc != 0 ))
 fi
 exec "$py" -m pytest -q "$@"
