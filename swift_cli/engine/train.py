@@ -306,7 +306,7 @@ def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=No
         if monitor is not None:
             monitor.stop()
         if trainer.is_world_process_zero():
-            runs.plot_curves(run_dir)
+            _plot(run_dir)
     ckpt = runs.last_checkpoint(run_dir)
     if monitor is not None and trainer.is_world_process_zero():
         print(monitor.summary_line(), flush=True)
@@ -321,3 +321,12 @@ def run(trainer, run_dir: Path, resume: str | None, description: str, monitor=No
         print(f"interrupted: saved {ckpt}", file=sys.stderr)
         raise Interrupted(f"stopped by Ctrl-C; resume with the same command plus --resume_from_checkpoint {ckpt}")
     return ckpt
+
+
+def _plot(run_dir: Path) -> None:
+    """loss.png / rewards.png; a plot that cannot be drawn (e.g. no memory left to import matplotlib after an
+    allocation failure) is a warning, never the error that hides why training stopped."""
+    try:
+        runs.plot_curves(run_dir)
+    except (ImportError, OSError, MemoryError, RuntimeError, ValueError) as exc:
+        print(f"warning: the training curves were not drawn ({type(exc).__name__}: {exc})", file=sys.stderr)

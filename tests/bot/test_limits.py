@@ -48,7 +48,10 @@ def _past_job(store: JobStore, user: str, hours: float, status: str = "done") ->
 @pytest.fixture
 def sleeper(home):
     """A running job row whose process is a real (idle) process in its own session."""
-    proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    # SIGINT back to its default: a test process started in the background by a non-interactive shell (the CI
+    # lane's second process) has SIGINT ignored, and `sleep` would inherit that.
+    proc = subprocess.Popen(["sleep", "300"], start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     yield proc
     if proc.poll() is None:
         proc.kill()
