@@ -45,16 +45,16 @@ if [[ "${1:-}" == "--lanes" ]]; then
   "$py" -m pytest -q -m fast "${fast[@]}" "$@"
   # The engine lane in two processes on the machine's cores: the front doors' and image-text tests (self-contained:
   # their own YICHUI_HOME, free ports, their own pytest temp folder) beside the rest. Their output follows.
-  side=(tests/bot tests/webui tests/tasks tests/vl)
+  side=(tests/bot tests/webui tests/tasks tests/vl tests/real)
   ignore=()
   for d in "${side[@]}"; do ignore+=("--ignore=$d"); done
   side_log="$(mktemp)"
   side_tmp="$(mktemp -d)"
   echo "== engine lane (${side[*]} in a second process; its output after this one's)"
-  "$py" -m pytest -q -m "not fast" --basetemp="$side_tmp/pytest" "${side[@]}" "$@" >"$side_log" 2>&1 &
+  "$py" -m pytest -q -m "not fast" --durations=15 --basetemp="$side_tmp/pytest" "${side[@]}" "$@" >"$side_log" 2>&1 &
   side_pid=$!
   main_rc=0
-  "$py" -m pytest -q -m "not fast" "${ignore[@]}" "$@" || main_rc=$?
+  "$py" -m pytest -q -m "not fast" --durations=25 "${ignore[@]}" "$@" || main_rc=$?
   side_rc=0
   wait "$side_pid" || side_rc=$?
   echo "== engine lane, second process: ${side[*]}"
