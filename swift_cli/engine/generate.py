@@ -86,6 +86,7 @@ class ChatModel:
         # image-text models: their processor (tokenizer + image processor) and the image-text model class
         self.vl = VLProcessor(self.model_dir, template, max_pixels) if is_vl_model(self.model_dir) else None
         self.tokenizer = self.vl.tokenizer if self.vl else models.load_tokenizer(self.model_dir, template)
+        models.set_thinking(self.tokenizer, model_args.enable_thinking)
         dtype = models.pick_dtype(dtype_name, self.device)
         if self.vl:
             from swift_cli.engine.vl.train import load_vl_model

@@ -1,6 +1,7 @@
 """Find, download and load models, tokenizers, chat templates and adapters."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -125,6 +126,19 @@ def load_tokenizer(model_dir: Path, template: str | None = None):
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok
+
+
+def set_thinking(tok, enable_thinking: bool | None) -> None:
+    """ms-swift's --enable_thinking: every render of the chat template gets `enable_thinking` (hybrid-thinking
+    templates such as Qwen3's read it: false puts an empty <think></think> after the generation prompt). A template
+    that never reads it gets a note, not silence."""
+    if enable_thinking is None:
+        return
+    if "enable_thinking" not in str(tok.chat_template or ""):
+        print(f"note: --enable_thinking {str(enable_thinking).lower()} has no effect: this model's chat template "
+              f"does not read enable_thinking", file=sys.stderr)
+        return
+    tok.apply_chat_template = functools.partial(tok.apply_chat_template, enable_thinking=enable_thinking)
 
 
 def attn_implementation(attn_impl: str | None, device: str) -> str | None:

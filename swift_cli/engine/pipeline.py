@@ -36,7 +36,9 @@ def load_base(cfg) -> train.Loaded:
     train.check_requirements(cfg, device)
     model_dir = models.resolve_model_dir(m.model, use_hf=m.use_hf, revision=m.revision, token=m.hub_token)
     dtype = models.pick_dtype(m.torch_dtype, device)
-    return train.Loaded(model_dir, models.load_tokenizer(model_dir, m.template), device, dtype)
+    tokenizer = models.load_tokenizer(model_dir, m.template)
+    models.set_thinking(tokenizer, m.enable_thinking)
+    return train.Loaded(model_dir, tokenizer, device, dtype)
 
 
 output_root = runs.output_root  # the run folders' parent (lives in runs so that failure hints need not import us)

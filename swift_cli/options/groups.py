@@ -27,6 +27,8 @@ class ModelArgs:
                            aliases=("dtype",), choices=DTYPES)
     template: str | None = opt(None, "Chat template name (chatml, qwen, llama3, default...); default: the tokenizer's")
     system: str | None = opt(None, "System prompt used for training rows without one and for inference")
+    enable_thinking: bool | None = opt(None, "Hybrid-thinking models (Qwen3-style templates): true/false is passed "
+                                       "to the chat template on every render; default: the template's own")
     attn_impl: str | None = opt(None, "Attention implementation (sdpa, eager, flash_attention_2)",
                                 aliases=("attn_implementation",))
     adapters: list[str] = opt([], "LoRA checkpoint(s) to load; NAME=PATH to name them", aliases=("adapter",))
