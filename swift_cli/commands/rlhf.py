@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from swift_cli.options.compat import compat_group
 from swift_cli.commands._common import fail_on, parse
-from swift_cli.commands.sft import validate as validate_sft
+from swift_cli.commands.sft import refuse_on_this_device, validate as validate_sft
 from swift_cli.options import rl
 from swift_cli.options.groups import DataArgs, ModelArgs, RlhfArgs, TrainArgs, TunerArgs
 
@@ -51,6 +51,7 @@ def main(argv: list[str], prog: str = "swift rlhf", fixed_type: str | None = Non
     _, cfg = parse(RlhfConfig, argv, prog, SUMMARY)
     cfg = rl.fill_defaults(cfg)
     fail_on(validate(cfg))
+    refuse_on_this_device(cfg)
     from swift_cli.engine import launch
 
     if (code := launch.relaunch_if_requested("rlhf", argv, cfg)) is not None:  # NPROC_PER_NODE / NNODES

@@ -125,10 +125,26 @@ def device_rule_problems(cfg) -> list[str]:
     return problems
 
 
+def refuse_on_this_device(cfg) -> None:
+    """The device rules (hardware.rules) for flags that need GPUs (DeepSpeed, FSDP, bitsandbytes), right after
+    validation and before a torchrun relaunch: only torch is imported to learn the device, not the training engines.
+    A dry run skips this: its plan says the same."""
+    t, tuner = cfg.train, cfg.tuner
+    if t.dry_run or not (t.deepspeed or t.fsdp or tuner.train_type == "qlora" or tuner.quant_bits):
+        return
+    from hardware.rules import training_refusals
+    from swift_cli.engine.models import pick_device
+    from swift_cli.errors import RequirementError
+
+    if refusals := training_refusals(pick_device(t.use_cpu), tuner.train_type, tuner.quant_bits, t.deepspeed, t.fsdp):
+        raise RequirementError(refusals[0])
+
+
 def main(argv: list[str], prog: str = "swift sft", task: str = "sft", summary: str = SUMMARY) -> int:
     """Run the command; returns the exit code."""
     _, cfg = parse(SftConfig, argv, prog, summary)
     fail_on(validate(cfg, task))
+    refuse_on_this_device(cfg)
     from swift_cli.engine import launch
 
     if (code := launch.relaunch_if_requested(task, argv, cfg)) is not None:  # NPROC_PER_NODE / NNODES

@@ -73,3 +73,19 @@ def test_flash_attention_is_refused_in_one_line_off_cuda():
     with pytest.raises(RequirementError, match="^--attn_impl flash_attn: FlashAttention kernels run on CUDA GPUs"):
         check_requirements(cfg, "cpu")
     assert attn_implementation("sdpa", "cpu") == "sdpa" and attn_implementation(None, "cpu") is None
+
+
+@pytest.mark.parametrize(("command", "flags"), [("sft", ["--deepspeed", "zero2"]), ("rlhf", ["--fsdp", "fsdp2"])],
+                         ids=["sft-deepspeed", "rlhf-fsdp"])
+def test_gpu_sharding_is_refused_right_after_validation_before_torchrun(command, flags, tmp_path):
+    """With NPROC_PER_NODE=2 the refusal comes once, from the launching process, before torchrun starts workers
+    and before the model folder (which does not exist) or the data are read: only the device is asked."""
+    from tests.conftest import swift
+
+    rows = ["--rlhf_type", "dpo"] if command == "rlhf" else []
+    proc = swift(command, "--model", tmp_path / "no-model", "--dataset", "self-cognition#4", *rows, *flags,
+                 "--output_dir", tmp_path / "out", env={"NPROC_PER_NODE": "2"}, timeout=300)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 3 and len(errors) == 1, proc.stderr[-2000:]
+    assert "needs CUDA GPUs" in errors[0] or "FSDP shards the model over CUDA GPUs" in errors[0]
+    assert "torchrun" not in proc.stderr.replace("NPROC_PER_NODE=N torchrun", "") and not (tmp_path / "out").exists()
