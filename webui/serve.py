@@ -8,24 +8,19 @@ import sys
 import threading
 
 from swift_cli.errors import UsageError
+from swift_cli.sockets import listen
 from webui.security import is_loopback, new_token
 
 REFRESH_S = 2.0
 
 
 def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return listen(host, port)
     except OSError as exc:
-        sock.close()
         why = "the port is in use (pick another --server_port, or 0)" if exc.errno == errno.EADDRINUSE \
             else (exc.strerror or str(exc))
         raise UsageError(f"--server_name {host} --server_port {port}: cannot listen: {why}") from None
-    sock.listen(128)
-    return sock
 
 
 def _refresher(store, stop: threading.Event) -> None:

@@ -25,6 +25,17 @@ def bad(param: str, message: str, code: str = "invalid_value") -> ApiError:
     return ApiError(400, message, param=param, code=code)
 
 
+def served_model(body: dict, names) -> str:
+    """The request's `model`, which must be one of the served `names` (OpenAI's 400 / 404 otherwise)."""
+    name = body.get("model")
+    if not isinstance(name, str) or not name:
+        raise bad("model", f"model is required; served: {', '.join(names)}", "missing_required_parameter")
+    if name not in names:
+        raise ApiError(404, f"The model '{name}' does not exist; served: {', '.join(names)}", param="model",
+                       code="model_not_found")
+    return name
+
+
 def parse_json(raw: bytes) -> dict:
     try:
         body = json.loads(raw)

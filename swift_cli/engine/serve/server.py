@@ -24,8 +24,9 @@ from starlette.exceptions import HTTPException
 
 from swift_cli.engine.serve.batcher import Batcher, Job
 from swift_cli.engine.serve.protocol import (ApiError, bad, decoding, fit_context, messages_of, parse_json,
-                                             prompts_of)
+                                             prompts_of, served_model)
 from swift_cli.errors import UsageError
+from swift_cli.sockets import listen
 
 
 class Engine:
@@ -66,12 +67,7 @@ class Engine:
         return card
 
     def lookup(self, body: dict) -> tuple[str, str]:
-        name = body.get("model")
-        if not isinstance(name, str) or not name:
-            raise bad("model", f"model is required; served: {', '.join(self.names)}", "missing_required_parameter")
-        if name not in self.names:
-            raise ApiError(404, f"The model '{name}' does not exist; served: {', '.join(self.names)}",
-                           param="model", code="model_not_found")
+        name = served_model(body, self.names)
         return name, self.names[name]
 
     def chat_prompt(self, body: dict) -> list[int]:
@@ -259,19 +255,14 @@ def generation_routes(v1, engine) -> None:
 def bind(host: str, port: int, cfg=None) -> socket.socket:
     """Bind before loading the model, so a busy port fails in a second with one line (exit 9 with the same command
     on a free port when the port is taken)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = listen(host, port, backlog=2048)
     except OSError as exc:
-        sock.close()
         if exc.errno == errno.EADDRINUSE:
             from swift_cli.engine.hints import port_in_use
 
             raise port_in_use(host, port, cfg) from None
         raise UsageError(f"--host {host} --port {port}: cannot listen ({exc.strerror or exc})") from None
-    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from swift_cli.engine.serve.protocol import ApiError, bad, messages_of, parse_json
+from swift_cli.engine.serve.protocol import ApiError, bad, messages_of, parse_json, served_model
 
 ROUTES = {"embedding": ("embeddings",), "seq_cls": ("classify",), "reranker": ("rerank",),
           "generative_reranker": ("rerank",)}
@@ -52,13 +52,7 @@ class TaskEngine:
         pass
 
     def lookup(self, body: dict) -> str:
-        name = body.get("model")
-        if not isinstance(name, str) or not name:
-            raise bad("model", f"model is required; served: {', '.join(self.names)}", "missing_required_parameter")
-        if name not in self.names:
-            raise ApiError(404, f"The model '{name}' does not exist; served: {', '.join(self.names)}",
-                           param="model", code="model_not_found")
-        return name
+        return served_model(body, self.names)
 
     async def run(self, fn, *args):
         def locked():
