@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 from swift_cli.engine.serve.choose import why_not_llamacpp
+from swift_cli.engine.serve.gguf_cache import SERVE_CHECK_PROMPTS
 from tests.conftest import swift
 
 NOTE = "llama.cpp runs the model"
@@ -18,8 +19,14 @@ def test_auto_picks_llamacpp_and_a_given_pt_is_kept(tiny_model, tmp_path):
     auto = swift("infer", *args, "--query", "who are you?", env=env)
     assert auto.returncode == 0 and NOTE in auto.stderr, auto.stderr[-2000:]
     assert len(list((tmp_path / "home" / "gguf").glob("*/*-f32.gguf"))) == 1  # converted once, cached
+    # the automatic conversion checks SERVE_CHECK_PROMPTS prompts (not export's 20) and says how many, twice
+    record = json.loads(next((tmp_path / "home" / "gguf").glob("*/verification.json")).read_text())
+    assert record["prompts"] == SERVE_CHECK_PROMPTS < 20 and record["verified"] is True
+    checked = f"checked against the source on {SERVE_CHECK_PROMPTS} fixed prompts"
+    assert f"the GGUF was {checked}" in auto.stderr, auto.stderr[-2000:]
     given = swift("infer", *args, "--query", "who are you?", "--infer_backend", "llamacpp", env=env)
     assert given.stdout == auto.stdout and NOTE not in given.stderr
+    assert "cached GGUF" in given.stderr and checked in given.stderr and "converting" not in given.stderr
     pt = swift("infer", *args, "--query", "who are you?", "--infer_backend", "pt", env=env)
     assert pt.returncode == 0 and NOTE not in pt.stderr and "GGUF" not in pt.stderr
     # the chat (what the wizard's "chat with it" runs), piped: one answer line per message, as --query gives

@@ -3,6 +3,9 @@ once through our own verified export (`swift export --to gguf`) and cached under
 
 The hash covers every file's bytes of the model folder and the adapter, and the GGUF type, so a retrained adapter
 or a changed weight converts again while the same inputs reuse the file (the conversion is the slow part).
+The conversion's check runs SERVE_CHECK_PROMPTS of the export's fixed prompts, not the 20 of `swift export --to gguf`
+(the check, transformers and llama.cpp each answering every prompt, was most of a first start); the note says how
+many were checked, from the verification.json kept beside the GGUF.
 """
 from __future__ import annotations
 
@@ -13,6 +16,24 @@ import sys
 from pathlib import Path
 
 from swift_cli.errors import UsageError
+
+SERVE_CHECK_PROMPTS = 4  # fixed prompts the automatic conversion checks (swift export checks 20)
+
+
+def checked_note(gguf: Path) -> str:
+    """What the conversion's check found, from its verification.json: the number of prompts included."""
+    import json
+
+    record = gguf.parent / "verification.json"
+    try:
+        rep = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "its check is not recorded"
+    if rep.get("verified") is None:
+        return "not checked"
+    ppl = f", held-out ppl ratio {rep['ppl_ratio']}" if "ppl_ratio" in rep else ""
+    return (f"checked against the source on {rep.get('prompts')} fixed prompts: greedy identical "
+            f"{rep.get('greedy_identical')}/{rep.get('prompts')}{ppl}; swift export --to gguf checks 20")
 
 
 def content_hash(folders: list[Path], gguf_type: str) -> str:
@@ -59,7 +80,8 @@ def gguf_for(model_args) -> Path:
     target = home() / "gguf" / content_hash(folders, gtype)
     found = sorted(target.glob("*.gguf")) if target.is_dir() else []
     if found:
-        print(f"note: llama.cpp runs the cached GGUF {found[0]}", file=sys.stderr, flush=True)
+        print(f"note: llama.cpp runs the cached GGUF {found[0]} ({checked_note(found[0])})", file=sys.stderr,
+              flush=True)
         return found[0]
     return _convert(path, adapter, gtype, target)
 
@@ -73,7 +95,8 @@ def _convert(model: Path, adapter: str | None, gtype: str, target: Path) -> Path
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     argv = (["--adapters", adapter] if adapter else []) + ["--model", str(model), "--to", "gguf",
-                                                            "--gguf_type", gtype, "--output_dir", str(tmp)]
+                                                            "--gguf_type", gtype, "--output_dir", str(tmp),
+                                                            "--verify_prompts", str(SERVE_CHECK_PROMPTS)]
     with contextlib.redirect_stdout(sys.stderr):  # the export's report is not the answer `swift infer` prints
         rc = export.main(argv, prog="swift export (for --infer_backend llamacpp)")
     found = sorted(tmp.glob("*.gguf"))
@@ -82,4 +105,5 @@ def _convert(model: Path, adapter: str | None, gtype: str, target: Path) -> Path
         raise UsageError(f"--model {model}: the GGUF conversion failed (exit {rc}); use --infer_backend pt")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
+    print(f"note: the GGUF was {checked_note(target / found[0].name)}", file=sys.stderr, flush=True)
     return target / found[0].name

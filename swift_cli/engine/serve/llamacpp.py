@@ -29,6 +29,23 @@ class GgufTokenizer:
         return self.llama.n_vocab()
 
 
+def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[int, int]:
+    """(threads for generation, threads for prompts). YICHUI_LLAMACPP_THREADS sets both. Otherwise llama-cpp-python's
+    own default for generation (half the logical cores: the physical ones on SMT machines), both capped by the cores
+    not already busy (the 1-minute load average): llama.cpp's threads wait for each other at every layer, so one
+    thread more than the free cores made a 2-core machine under load 10-20x slower (1.9-4.2 tok/s against 21.8-39.1
+    with one thread, SmolLM2-135M Q4_1, load 6), while on a quiet machine it gains at most the extra core."""
+    given = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0") or 0)
+    if given > 0:
+        return given, given
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if load is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    free = max(1, cpus - int(round(load)))
+    return min(max(1, cpus // 2), free), min(cpus, free)
+
+
 class GgufChat:
     """What the server and batcher read from `chat`: the model, tokenizer, device and system prompt."""
 
@@ -38,10 +55,11 @@ class GgufChat:
     def __init__(self, path: Path, n_ctx: int, system: str | None):
         from llama_cpp import Llama
 
-        threads = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0")) or max(1, (os.cpu_count() or 2))
-        self.model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        threads, batch = llama_threads()
+        self.model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=batch, verbose=False)
         self.tokenizer = GgufTokenizer(self.model)
-        self.model_dir, self.device, self.system = path, f"cpu, llama.cpp, {threads} threads", system
+        where = f"cpu, llama.cpp, {threads} thread{'s' * (threads > 1)}" + (f" ({batch} for prompts)" if batch != threads else "")
+        self.model_dir, self.device, self.system = path, where, system
         meta = self.model.metadata
         self.template = meta.get("tokenizer.chat_template")
         vocab = self.model._model
@@ -90,7 +108,7 @@ class GgufChat:
                 reason = "stop"
                 break
             out.append(token)
-            text = self.tokenizer.decode(out)
+            text = self.tokenizer.decode(out) if params.stop or streamer is not None else ""  # else once, at the end
             if any(stop in text for stop in params.stop) or len(out) >= params.max_new_tokens \
                     or len(ids) + len(out) >= llama.n_ctx():
                 reason = "stop" if any(stop in text for stop in params.stop) else reason
