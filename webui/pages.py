@@ -42,7 +42,11 @@ async def home(request: Request):
 async def new_run(request: Request):
     lang = request_lang(request, request.app.state.console)
     fields = [(name, *option_text(lang, name)) for name in FIELDS]
-    return _render(request, "new.html", fields=fields, tasks=TASKS)
+    from webui.fit import model_choices
+    from webui.machine import this_profile
+
+    models = await run_in_threadpool(model_choices, await run_in_threadpool(this_profile))
+    return _render(request, "new.html", fields=fields, tasks=TASKS, models=models)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -51,7 +55,10 @@ async def run_page(request: Request, job_id: int):
     job = await run_in_threadpool(store.get, job_id)
     if job is None:
         return HTMLResponse(f"<p>no job {job_id}</p>", 404)
-    return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job))
+    from webui.actions_api import run_actions
+
+    return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job),
+                   actions=await run_in_threadpool(run_actions, store, job_id))
 
 
 @router.get("/compare", response_class=HTMLResponse)

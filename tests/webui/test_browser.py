@@ -116,7 +116,7 @@ def _launch_and_watch(d, home, tiny_model, shots) -> None:
 
     d.get(home.url + "/new?lang=en")
     fill(d, model=tiny_model, dataset="self-cognition#400", max_steps=STEPS, learning_rate="6e-3", max_length=256,
-         per_device_train_batch_size=8, logging_steps=1, save_steps=10, model_name="小锤 Yichui",
+         per_device_train_batch_size=8, gradient_accumulation_steps=1, logging_steps=1, save_steps=10, model_name="小锤 Yichui",
          model_author="一锤定音 yichui", extra="--modules_to_save lm_head --gradient_checkpointing false")
     d.find_element(By.ID, "dryrun").click()
     wait(lambda: d.find_element(By.ID, "plan-panel").get_attribute("data-fits") == "true", 120, "plan: fits")
