@@ -115,10 +115,14 @@ def wilson(score: float, n: int) -> tuple[float, float]:
     return max(0.0, center - half), min(1.0, center + half)
 
 
-def eval_report(job) -> dict | None:
-    """The eval job's eval_report.json (its newest run folder under output/), or None."""
+def eval_outputs(job) -> tuple[dict | None, list]:
+    """(eval_report.json, eval_compare.json entries or []) of the eval job's newest run folder under output/."""
     reports = sorted(Path(job.job_dir, "output").glob("*/eval_report.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(reports[-1].read_text(encoding="utf-8")) if reports else None
+    if not reports:
+        return None, []
+    compared = reports[-1].parent / "eval_compare.json"
+    return (json.loads(reports[-1].read_text(encoding="utf-8")),
+            json.loads(compared.read_text(encoding="utf-8")) if compared.is_file() else [])
 
 
 def _entry(res: dict) -> dict:
@@ -127,13 +131,16 @@ def _entry(res: dict) -> dict:
 
 
 def eval_results(children: list[tuple[object, dict]]) -> list[dict]:
-    """One row per dataset: {dataset, metric, before: {score, n, low, high}, after: {...}} from the run's finished
-    eval jobs (the newest of each role wins)."""
+    """One row per dataset: {dataset, metric, before: {score, n, low, high}, after: {...}, diff: {diff, low, high,
+    verdict} | None} from the run's finished eval jobs (the newest of each role wins). Each score's interval is
+    the 95% Wilson interval over its n items; the difference's is swift eval's paired bootstrap (eval_compare.json,
+    written when one job scored base and adapter on the same items)."""
     sides: dict[str, dict] = {"before": {}, "after": {}}
+    diffs: dict[str, dict] = {}
     for job, meta in children:
         if meta.get("action") != "eval" or job.status != "done":
             continue
-        report = eval_report(job)
+        report, compared = eval_outputs(job)
         models = list((report or {}).get("models", {}))
         if not models:
             continue
@@ -144,11 +151,17 @@ def eval_results(children: list[tuple[object, dict]]) -> list[dict]:
             pairs = [(role, models[-1])] if role in sides else []
         for side, model in pairs:
             sides[side] |= report["models"][model]
+        for pair in compared if role == "before+after" else []:
+            if (pair.get("a"), pair.get("b")) == (models[0], models[-1]):
+                diffs |= {e["dataset"]: e for e in pair.get("datasets", [])}
     rows = []
     for dataset in sorted(set(sides["before"]) | set(sides["after"])):
         b, a = sides["before"].get(dataset), sides["after"].get(dataset)
+        d = diffs.get(dataset)
         rows.append({"dataset": dataset, "metric": (a or b)["metric"], "before": _entry(b) if b else None,
-                     "after": _entry(a) if a else None})
+                     "after": _entry(a) if a else None,
+                     "diff": {k: round(d[k], 4) for k in ("diff", "low", "high")} | {"verdict": d["verdict"]}
+                     if d else None})
     return rows
 
 

@@ -39,8 +39,9 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.merge": ("Export: merge LoRA", "导出：合并 LoRA"), "act.gguf": ("Export: GGUF", "导出：GGUF"),
     "act.deploy": ("Deploy (127.0.0.1)", "部署（127.0.0.1）"), "act.dataset": ("dataset", "数据集"),
     "act.before": ("before [95% interval]", "训练前 [95% 区间]"), "act.after": ("after [95% interval]", "训练后 [95% 区间]"),
-    "act.interval": ("Interval: 95% Wilson interval of each score over its n items.",
-                     "区间：每个分数在其 n 条样本上的 95% Wilson 区间。"),
+    "act.diff": ("after − before [95% paired interval]", "训练后 − 训练前 [95% 配对区间]"),
+    "act.interval": ("Each score: 95% Wilson interval over its n items; the difference: swift eval's paired "
+                     "bootstrap on the same items.", "每个分数：n 条样本上的 95% Wilson 区间；差值：swift eval 在相同样本上的配对自助法区间。"),
     "run.monitor": ("Memory: measured peak vs the plan's prediction", "内存：实测峰值与规划预测"),
     "chat.job_ckpt": ("the last checkpoint of job", "任务的最新 checkpoint："),
     "compare.pick": ("Jobs to compare (ids, comma separated)", "要对比的任务（编号，逗号分隔）"),
