@@ -71,7 +71,19 @@ async def compare(request: Request, ids: str = ""):
     keys = sorted({k for o in opts for k in o if k != "output_dir"})
     diff = [(k, [o.get(k, "") for o in opts]) for k in keys if len({o.get(k, "") for o in opts}) > 1]
     curves = [{"label": f"#{v['id']}", "points": v["curve"]} for v in views]
-    return _render(request, "compare.html", jobs=views, diff=diff, ids=ids, curves=json.dumps(curves))
+    scores = await run_in_threadpool(compare_scores, store, [j.id for j in jobs])
+    return _render(request, "compare.html", jobs=views, diff=diff, ids=ids, curves=json.dumps(curves),
+                   scores=scores)
+
+
+def compare_scores(store, job_ids: list[int]) -> list[tuple[str, list[dict | None]]]:
+    """[(dataset, [that run's eval row {before, after, diff} or None, per run])] for runs with eval results."""
+    from jobs.links import linked
+    from webui.actions import eval_results
+
+    per_run = [{row["dataset"]: row for row in eval_results(linked(store, i))} for i in job_ids]
+    names = sorted({d for rows in per_run for d in rows})
+    return [(d, [rows.get(d) for rows in per_run]) for d in names]
 
 
 @router.get("/chat", response_class=HTMLResponse)
