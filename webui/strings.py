@@ -40,6 +40,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.deploy": ("Deploy (127.0.0.1)", "部署（127.0.0.1）"), "act.dataset": ("dataset", "数据集"),
     "act.before": ("before [95% interval]", "训练前 [95% 区间]"), "act.after": ("after [95% interval]", "训练后 [95% 区间]"),
     "compare.scores": ("Scores with 95% intervals", "得分与 95% 区间"),
+    "act.from": ("Started from run", "来自训练"),
     "act.diff": ("after − before [95% paired interval]", "训练后 − 训练前 [95% 配对区间]"),
     "act.interval": ("Each score: 95% Wilson interval over its n items; the difference: swift eval's paired "
                      "bootstrap on the same items.", "每个分数：n 条样本上的 95% Wilson 区间；差值：swift eval 在相同样本上的配对自助法区间。"),

@@ -81,6 +81,7 @@ def test_eval_export_deploy_linked_to_the_run(finished_run):
     first = data["eval"][0]["before"]
     assert f"{first['score']:.3f} [{first['low']:.3f}, {first['high']:.3f}]" in page
 
+    assert f'<a href="/jobs/{run_id}">#{run_id}</a>' in client.get(f"/jobs/{ids['merge']}").text   # and back
     merged = Path(console.store.get(ids["merge"]).job_dir) / "output"
     assert (merged / "config.json").is_file() and list(merged.glob("*.safetensors")), list(merged.iterdir())
     assert list((Path(console.store.get(ids["gguf"]).job_dir) / "output").rglob("*.gguf"))

@@ -157,7 +157,7 @@ function initRun() {
     $("#stop").disabled = !["running", "queued"].includes(st);
     $("#resume").disabled = ["running", "queued", "refused"].includes(st);
     if (reason) { $("#hint-text").textContent = reason; $("#hint").hidden = false; }
-    $("#actions").hidden = st !== "done";
+    if ($("#actions")) $("#actions").hidden = st !== "done";
   }
   async function poll() {
     const r = await fetch(`/api/jobs/${id}`);
@@ -178,7 +178,7 @@ function initRun() {
   });
   setStatus(run.dataset.status);
   connect(); poll(); setInterval(poll, 2000);
-  initActions(id);
+  if ($("#actions")) initActions(id);
 }
 
 // --- Run: actions of a finished run (eval before/after, export, deploy), each a linked job ---------------------
