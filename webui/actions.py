@@ -80,12 +80,13 @@ def action_plans(action: str, target: dict, body: dict) -> list[tuple[str, str, 
         else {"model": target["checkpoint"]}
     if action == "eval":
         return [("eval", role, values, {}) for role, values in eval_plans(target, body)]
+    check = {} if body.get("verify", True) not in (False, "false", "0") else {"verify": False}  # --verify false: skip
     if action == "merge":
         if not target["lora"]:
             raise ActionError("merge: the run trained all weights (--train_type full); there is no LoRA to merge")
-        return [("export", "merge", {**base, "merge_lora": True}, {})]
+        return [("export", "merge", {**base, "merge_lora": True, **check}, {})]
     if action == "gguf":
-        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf"}, {})]
+        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf", **check}, {})]
     if action == "deploy":
         port = free_port()
         return [("deploy", "deploy", {**base, "host": "127.0.0.1", "port": port},

@@ -54,13 +54,14 @@ def test_actions_refuse_bad_requests_with_one_line(finished_run):
 def test_eval_export_deploy_linked_to_the_run(finished_run):
     client, console, h, run_id = finished_run
     ids = {}
-    for action, body in (("eval", {"eval_limit": 1, "max_tokens": 8}), ("merge", {}), ("gguf", {})):
+    for action, body in (("eval", {"eval_limit": 1, "max_tokens": 8}), ("merge", {"verify": False}), ("gguf", {"verify": False})):
         r = client.post(f"/jobs/{run_id}/actions/{action}", json=body, headers=h)
         assert r.status_code == 200, r.text
         (job,) = r.json()["jobs"]
         assert job["command_line"].startswith(f"swift {'eval' if action == 'eval' else 'export'} --model ")
         ids[action] = job["id"]
     assert "--eval_base true" in client.get(f"/api/jobs/{ids['eval']}").json()["command_line"]
+    assert "--verify false" in client.get(f"/api/jobs/{ids['gguf']}").json()["command_line"]   # the test's choice
     for job_id in ids.values():                         # the three ran one after another (queue: no estimate)
         assert _wait(client, job_id)["status"] == "done", client.get(f"/api/jobs/{job_id}").json()["log"]
 
