@@ -25,7 +25,7 @@ def _wait(client, job_id: int, until=("done", "failed", "stopped", "refused"), t
 @pytest.fixture
 def finished_run(make_client, tiny_model):
     client, console = make_client(lang="en")
-    h = {"X-CSRF-Token": csrf_of(client.get("/new").text)}
+    h = {"X-CSRF-Token": csrf_of(client.get("/compare").text)}   # (a page that does not probe the machine)
     form = {"task": "sft", "model": str(tiny_model), "dataset": "self-cognition#40", "max_steps": "2",
             "save_steps": "2", "logging_steps": "1", "max_length": "128"}
     r = client.post("/api/launch", json=form, headers=h)
@@ -39,8 +39,7 @@ def finished_run(make_client, tiny_model):
             console.store.stop(job.id, grace=10)
 
 
-def test_actions_refuse_bad_requests_with_one_line(finished_run):
-    client, console, h, run_id = finished_run
+def _bad_requests_are_refused_with_one_line(client, console, h, run_id) -> None:
     assert client.post(f"/jobs/{run_id}/actions/eval", json={}).status_code == 403          # CSRF as every POST
     for action, body, words in (("launch-rockets", {}, "unknown action"),
                                 ("eval", {"eval_limit": "lots"}, "--eval_limit"),
@@ -53,6 +52,7 @@ def test_actions_refuse_bad_requests_with_one_line(finished_run):
 
 def test_eval_export_deploy_linked_to_the_run(finished_run):
     client, console, h, run_id = finished_run
+    _bad_requests_are_refused_with_one_line(client, console, h, run_id)
     ids = {}
     for action, body in (("eval", {"eval_limit": 1, "max_tokens": 8}), ("merge", {"verify": False}), ("gguf", {"verify": False})):
         r = client.post(f"/jobs/{run_id}/actions/{action}", json=body, headers=h)
@@ -105,3 +105,18 @@ def test_eval_export_deploy_linked_to_the_run(finished_run):
     finally:
         stopped = client.post(f"/jobs/{dep['id']}/stop", headers=h).json()
     assert stopped["status"] in ("stopped", "done", "failed") and stopped["status"] != "running"
+
+
+def test_actions_need_a_finished_training_run_with_a_checkpoint(make_client):
+    from tests.webui.conftest import write_run
+
+    client, console = make_client()
+    h = {"X-CSRF-Token": csrf_of(client.get("/compare").text)}
+    stopped = write_run(console.store, [{"step": 1, "loss": 2.0}], status="stopped")
+    done = write_run(console.store, [{"step": 1, "loss": 2.0}])          # no checkpoint in its run folder
+    for job_id, words in ((stopped, "is stopped"), (done, "no complete checkpoint")):
+        r = client.post(f"/jobs/{job_id}/actions/merge", json={}, headers=h)
+        assert r.status_code == 400 and words in r.json()["error"], r.text
+    page = client.get(f"/jobs/{done}").text
+    assert 'id="actions"' in page and 'data-action="deploy"' in page
+    assert len(console.store.list()) == 2                                 # nothing was started
