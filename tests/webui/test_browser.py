@@ -64,6 +64,12 @@ def ui(tmp_path_factory):
     box = {"ui": WebUI(tmp_path_factory.mktemp("webui_home"))}
     yield box
     box["ui"].stop()
+    from jobs import JobStore
+
+    store = JobStore(box["ui"].home)          # jobs outlive the UI: a failed test must not leave one running
+    for job in store.list():
+        if job.status in ("running", "queued"):
+            store.stop(job.id, grace=10)
 
 
 def wait(cond, timeout: float = 120.0, what: str = ""):
