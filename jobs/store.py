@@ -15,6 +15,8 @@ from jobs.events import END_ID, read_events
 from jobs.table import ACTIVE, Job, Table
 
 GRACE_S = 30.0
+# Where a command writes into the job's folder when the argv names no place: eval has its own flag, a server none.
+OUTPUT_FLAG = {"eval": "--eval_output_dir", "deploy": None, "app": None}
 
 
 def home() -> Path:
@@ -82,8 +84,9 @@ class JobStore:
             rest = _adopt_uploads(Path(uploads), job_dir / "uploads", rest)
         if limits:
             (job_dir / "limits.json").write_text(json.dumps(limits), encoding="utf-8")
-        if "--output_dir" not in rest:
-            rest += ["--output_dir", str(job_dir / "output")]
+        flag = OUTPUT_FLAG.get(command, "--output_dir")
+        if flag and flag not in rest:
+            rest += [flag, str(job_dir / "output")]
         verdict = admit(command, rest, self._running_peaks())
         status = {"start": "queued", "queue": "queued", "refuse": "refused"}[verdict.action]
         self.table.update(job_id, argv=[command, *rest], job_dir=str(job_dir), status=status,

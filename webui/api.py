@@ -42,6 +42,21 @@ async def plan(request: Request):
     return {"command_line": command_line(command, values), **panel}
 
 
+@router.post("/api/defaults")
+async def defaults(request: Request):
+    """What the chosen model fits here and the planner's values for the key fields the user left empty."""
+    from webui.fit import planner_defaults
+    from webui.machine import this_profile
+
+    form = await _form(request) if request.headers.get("content-length") not in (None, "0") else {}
+    from webui.strings import request_lang, table
+
+    prof = await run_in_threadpool(this_profile)
+    out = await run_in_threadpool(planner_defaults, form, prof)
+    words = table(request_lang(request, _console(request)))
+    return {**out, "fit_text": words.get(f"wz.fit.{out['fit']}", "") if out["fit"] else out.get("why", "")}
+
+
 @router.post("/api/launch")
 async def launch(request: Request):
     """Submit the form's run to the job core: running, queued or refused (with the planner's reason)."""

@@ -71,7 +71,7 @@ def _gate(console: Console):
 
 
 def create_app(console: Console) -> FastAPI:
-    from webui import api, pages
+    from webui import actions_api, api, pages
 
     app = FastAPI(title="yichui web UI", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
@@ -80,4 +80,5 @@ def create_app(console: Console) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(actions_api.router)
     return app

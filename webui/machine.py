@@ -14,7 +14,8 @@ p = probe()
 gib = 2**30
 print(json.dumps({"accelerator": p.accelerator, "cpu_cores": p.cpu_cores,
                   "ram_gib": round((p.ram_total_bytes or 0) / gib, 1),
-                  "devices": [(d.name, round(d.free_bytes / gib, 1), round(d.total_bytes / gib, 1)) for d in p.devices]}))
+                  "devices": [(d.name, round(d.free_bytes / gib, 1), round(d.total_bytes / gib, 1)) for d in p.devices],
+                  "profile": p.to_dict()}))
 """
 _result: dict = {}
 _lock = threading.Lock()
@@ -31,6 +32,14 @@ def machine(timeout: float = 120.0) -> dict:
                 return {"accelerator": "?", "cpu_cores": "?", "ram_gib": "?", "devices": [],
                         "error": f"probe failed: {type(exc).__name__}"}
         return dict(_result)
+
+
+def this_profile():
+    """This machine as the planner sees it (hardware.machine.HardwareProfile from the probe's data), or None."""
+    from hardware.machine import HardwareProfile
+
+    data = machine().get("profile")
+    return HardwareProfile.from_dict(data) if data else None
 
 
 def start_probe() -> None:

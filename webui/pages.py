@@ -42,7 +42,11 @@ async def home(request: Request):
 async def new_run(request: Request):
     lang = request_lang(request, request.app.state.console)
     fields = [(name, *option_text(lang, name)) for name in FIELDS]
-    return _render(request, "new.html", fields=fields, tasks=TASKS)
+    from webui.fit import model_choices
+    from webui.machine import this_profile
+
+    models = await run_in_threadpool(model_choices, await run_in_threadpool(this_profile))
+    return _render(request, "new.html", fields=fields, tasks=TASKS, models=models)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -51,7 +55,12 @@ async def run_page(request: Request, job_id: int):
     job = await run_in_threadpool(store.get, job_id)
     if job is None:
         return HTMLResponse(f"<p>no job {job_id}</p>", 404)
-    return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job))
+    from jobs.meta import read_meta
+    from webui.actions_api import run_actions
+
+    return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job),
+                   actions=await run_in_threadpool(run_actions, store, job_id),
+                   parent=read_meta(job.job_dir).get("parent") if job.job_dir else None)
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -64,7 +73,19 @@ async def compare(request: Request, ids: str = ""):
     keys = sorted({k for o in opts for k in o if k != "output_dir"})
     diff = [(k, [o.get(k, "") for o in opts]) for k in keys if len({o.get(k, "") for o in opts}) > 1]
     curves = [{"label": f"#{v['id']}", "points": v["curve"]} for v in views]
-    return _render(request, "compare.html", jobs=views, diff=diff, ids=ids, curves=json.dumps(curves))
+    scores = await run_in_threadpool(compare_scores, store, [j.id for j in jobs])
+    return _render(request, "compare.html", jobs=views, diff=diff, ids=ids, curves=json.dumps(curves),
+                   scores=scores)
+
+
+def compare_scores(store, job_ids: list[int]) -> list[tuple[str, list[dict | None]]]:
+    """[(dataset, [that run's eval row {before, after, diff} or None, per run])] for runs with eval results."""
+    from jobs.links import linked
+    from webui.actions import eval_results
+
+    per_run = [{row["dataset"]: row for row in eval_results(linked(store, i))} for i in job_ids]
+    names = sorted({d for rows in per_run for d in rows})
+    return [(d, [rows.get(d) for rows in per_run]) for d in names]
 
 
 @router.get("/chat", response_class=HTMLResponse)

@@ -34,6 +34,16 @@ PAGE: dict[str, tuple[str, str]] = {
     "run.chat": ("Chat with it", "与它对话"), "run.hint": ("Failure hint", "失败提示"),
     "run.memory": ("Memory: measured peak / predicted", "内存：实测峰值 / 预测"),
     "run.steps": ("steps seen", "已收到步数"),
+    "act.title": ("When done: evaluate, export, deploy", "完成后：评测、导出、部署"),
+    "act.limit": ("items per set", "每个评测集条数"), "act.eval": ("Evaluate before/after", "评测训练前/后"),
+    "act.merge": ("Export: merge LoRA", "导出：合并 LoRA"), "act.gguf": ("Export: GGUF", "导出：GGUF"),
+    "act.deploy": ("Deploy (127.0.0.1)", "部署（127.0.0.1）"), "act.dataset": ("dataset", "数据集"),
+    "act.before": ("before [95% interval]", "训练前 [95% 区间]"), "act.after": ("after [95% interval]", "训练后 [95% 区间]"),
+    "compare.scores": ("Scores with 95% intervals", "得分与 95% 区间"),
+    "act.from": ("Started from run", "来自训练"),
+    "act.diff": ("after − before [95% paired interval]", "训练后 − 训练前 [95% 配对区间]"),
+    "act.interval": ("Each score: 95% Wilson interval over its n items; the difference: swift eval's paired "
+                     "bootstrap on the same items.", "每个分数：n 条样本上的 95% Wilson 区间；差值：swift eval 在相同样本上的配对自助法区间。"),
     "run.monitor": ("Memory: measured peak vs the plan's prediction", "内存：实测峰值与规划预测"),
     "chat.job_ckpt": ("the last checkpoint of job", "任务的最新 checkpoint："),
     "compare.pick": ("Jobs to compare (ids, comma separated)", "要对比的任务（编号，逗号分隔）"),
@@ -47,7 +57,7 @@ PAGE: dict[str, tuple[str, str]] = {
 }
 # Wizard strings reused by the pages (their keys in wizard/i18n.py).
 WIZARD_KEYS = ("hw.title", "hw.device", "hw.memory", "hw.cpu", "hw.none", "model.ask", "data.ask", "tt.ask",
-               "menu.chat", "menu.sft", "title")
+               "menu.chat", "menu.sft", "title", "fit.full", "fit.lora", "fit.qlora", "fit.infer", "fit.no")
 
 
 def table(lang: str) -> dict[str, str]:

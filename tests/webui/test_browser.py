@@ -64,6 +64,12 @@ def ui(tmp_path_factory):
     box = {"ui": WebUI(tmp_path_factory.mktemp("webui_home"))}
     yield box
     box["ui"].stop()
+    from jobs import JobStore
+
+    store = JobStore(box["ui"].home)          # jobs outlive the UI: a failed test must not leave one running
+    for job in store.list():
+        if job.status in ("running", "queued"):
+            store.stop(job.id, grace=10)
 
 
 def wait(cond, timeout: float = 120.0, what: str = ""):
@@ -116,7 +122,7 @@ def _launch_and_watch(d, home, tiny_model, shots) -> None:
 
     d.get(home.url + "/new?lang=en")
     fill(d, model=tiny_model, dataset="self-cognition#400", max_steps=STEPS, learning_rate="6e-3", max_length=256,
-         per_device_train_batch_size=8, logging_steps=1, save_steps=10, model_name="小锤 Yichui",
+         per_device_train_batch_size=8, gradient_accumulation_steps=1, logging_steps=1, save_steps=10, model_name="小锤 Yichui",
          model_author="一锤定音 yichui", extra="--modules_to_save lm_head --gradient_checkpointing false")
     d.find_element(By.ID, "dryrun").click()
     wait(lambda: d.find_element(By.ID, "plan-panel").get_attribute("data-fits") == "true", 120, "plan: fits")
@@ -149,6 +155,7 @@ def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, s
     d.refresh()                                    # reload mid-run: the page replays every step once
     wait(lambda: count(d) >= 7, 120, "steps after reload")
     _exactly_once(d)
+    run_id = d.find_element(By.ID, "run").get_attribute("data-job")
 
     before = count(d)                              # a UI restart mid-run: the run goes on; the page reconnects
     home.stop()
@@ -170,6 +177,9 @@ def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, s
     assert ids == sorted(set(ids)), ids          # each once, in order; ids go on across the resume (the stopped
     # run's summary record, which has no loss, takes one id the step list skips)
 
+    _start_an_action_and_stop_it(d, shots)
+
+    d.get(f"{home.url}/jobs/{run_id}")
     d.find_element(By.ID, "chat-link").click()     # chat with the result: the trained name
     wait(lambda: "/chat" in d.current_url, 30, "the chat page")
     d.find_element(By.ID, "chat-input").send_keys("who are you?")
@@ -179,6 +189,23 @@ def test_launch_watch_reload_restart_stop_resume_chat(browser, ui, tiny_model, s
     answer = text(d, ".msg.assistant")
     d.save_screenshot(str(shots / "chat-en.png"))
     assert "Yichui" in answer or "小锤" in answer, answer
+
+
+def _start_an_action_and_stop_it(d, shots) -> None:
+    """When done, the actions show; a click starts a linked job (listed with its status and a link); its own page
+    stops it (the job core's stop, as for any run: cheap, the export itself is covered by test_run_actions.py)."""
+    from selenium.webdriver.common.by import By
+
+    assert d.find_element(By.ID, "actions").is_displayed()
+    d.find_element(By.CSS_SELECTOR, 'button.action[data-action="merge"]').click()
+    row = wait(lambda: d.find_elements(By.CSS_SELECTOR, "#linked-jobs tr"), 60, "the linked job")[0]
+    assert "merge" in row.text and row.get_attribute("data-status") in ("running", "queued", "done"), row.text
+    d.save_screenshot(str(shots / "run-actions-en.png"))
+    row.find_element(By.TAG_NAME, "a").click()
+    wait(lambda: text(d, "#status") in ("running", "done"), 30, "the linked job's page")
+    if text(d, "#status") == "running":
+        d.find_element(By.ID, "stop").click()
+        wait(lambda: text(d, "#status") in ("stopped", "failed", "done"), 60, "the linked job stopped")
 
 
 def test_refused_run_shows_the_reason(browser, ui, tiny_model, shots):

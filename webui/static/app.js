@@ -65,7 +65,28 @@ async function refreshPlan() {
   if (!r.ok) return showError(p.error);
   showPlan(p);
 }
+// the planner's values for the key fields the user left empty (auto-filled ones are refilled, edited ones kept)
+async function fillDefaults() {
+  const form = formData();
+  document.querySelectorAll("#run-form input[data-auto]").forEach((el) => { delete form[el.name]; });
+  const r = await post("/api/defaults", form);
+  if (!r.ok) return;
+  const d = await r.json();
+  $("#model-fit").textContent = d.fit_text || ""; $("#model-fit").dataset.fit = d.fit || "";
+  for (const [name, value] of Object.entries(d.defaults || {})) {
+    const el = document.getElementById(`f-${name}`);
+    if (el && (el.value === "" || el.dataset.auto)) { el.value = String(value); el.dataset.auto = "1"; }
+  }
+  refreshPlan();
+}
 function initNew() {
+  let defaultsTimer = null;
+  $("#run-form").addEventListener("input", (ev) => {
+    delete ev.target.dataset.auto;  // the user's own value from now on
+    if (["model", "train_type", "task"].includes(ev.target.name)) {
+      clearTimeout(defaultsTimer); defaultsTimer = setTimeout(fillDefaults, 400);
+    }
+  });
   $("#run-form").addEventListener("input", () => { clearTimeout(planTimer); planTimer = setTimeout(refreshPlan, 500); });
   $("#dryrun").addEventListener("click", refreshPlan);
   $("#copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("#command").textContent));
@@ -136,6 +157,7 @@ function initRun() {
     $("#stop").disabled = !["running", "queued"].includes(st);
     $("#resume").disabled = ["running", "queued", "refused"].includes(st);
     if (reason) { $("#hint-text").textContent = reason; $("#hint").hidden = false; }
+    if ($("#actions")) $("#actions").hidden = st !== "done";
   }
   async function poll() {
     const r = await fetch(`/api/jobs/${id}`);
@@ -156,6 +178,29 @@ function initRun() {
   });
   setStatus(run.dataset.status);
   connect(); poll(); setInterval(poll, 2000);
+  if ($("#actions")) initActions(id);
+}
+
+// --- Run: actions of a finished run (eval before/after, export, deploy), each a linked job ---------------------
+function initActions(id) {
+  const box = $("#actions");
+  async function refresh() {  // the server renders the linked jobs and scores; swap that part of the page in
+    const r = await fetch(`/jobs/${id}`);
+    if (!r.ok) return;
+    const fresh = new DOMParser().parseFromString(await r.text(), "text/html").querySelector("#actions");
+    for (const el of box.querySelectorAll("#linked-jobs, #eval-results, #eval-results + p")) el.remove();
+    for (const el of fresh.querySelectorAll("#linked-jobs, #eval-results, #eval-results + p")) box.appendChild(el);
+  }
+  box.addEventListener("click", async (ev) => {
+    const btn = ev.target.closest("button.action");
+    if (!btn) return;
+    btn.disabled = true;
+    const r = await post(`/jobs/${id}/actions/${btn.dataset.action}`, {eval_limit: $("#eval-limit").value});
+    const j = await r.json();
+    $("#action-error").hidden = r.ok; if (!r.ok) $("#action-error").textContent = j.error;
+    btn.disabled = false; refresh();
+  });
+  setInterval(() => { if (box.querySelector('tr[data-status="running"], tr[data-status="queued"]')) refresh(); }, 3000);
 }
 
 // --- Compare: overlaid loss curves -------------------------------------------------------------------------

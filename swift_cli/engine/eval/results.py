@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 REPORT, PREDICTIONS = "eval_report.json", "predictions.jsonl"
+COMPARE = "eval_compare.json"   # with several models: each later one minus the first, paired 95% bootstrap interval
 
 
 def _primary(report: dict) -> dict:
@@ -76,6 +77,10 @@ def write(run_dir: Path, report: dict, rows: list[dict]) -> None:
     with (run_dir / PREDICTIONS).open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def load_run(path: str) -> tuple[dict, list[dict]]:

@@ -44,9 +44,14 @@ def run(cfg) -> int:
     console.print(results.table(report))
     models = list(report["models"])
     rows = results.load_run(str(run_dir))[1] if len(models) > 1 else []
+    paired = []
     for other in models[1:]:
         entries = compare.compare(rows, models[0], rows, other, ev.seed)
         console.print(compare.table(entries, models[0], other))
+        paired.append({"a": models[0], "b": other, "level": 0.95,
+                       "datasets": [{**e, "verdict": compare.verdict(e)} for e in entries]})
+    if paired:  # the before/after differences with their intervals, for readers of the run folder (the web UI)
+        results.write_json(run_dir / results.COMPARE, paired)
     n = sum(v["n"] for per in report["models"].values() for v in per.values())
     source = f"model loaded {report['model_loads']}x in {report['load_seconds']:.1f}s" if report["model_loads"] \
         else f"endpoint {report['url']}"
