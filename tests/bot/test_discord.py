@@ -3,8 +3,6 @@ refusals come back in one line, and a real tiny job's one progress message is ed
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 
 import discord.ext.test as dpytest
@@ -15,19 +13,6 @@ from bot.config import BotConfig
 from bot.discord_app import DiscordAdapter
 from bot.service import BotService
 from jobs import JobStore
-from tests.conftest import REPO
-
-
-@pytest.fixture
-def home(tmp_path, tiny_model, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)
-    yield home
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
 
 
 @pytest.mark.asyncio

@@ -5,35 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
-from bot.config import BotConfig, Limits
-from bot.service import BotService, Ctx
+from bot.service import Ctx
 from jobs import JobStore
 from jobs.limits import breach
 from jobs.meta import update_meta
 from jobs.quota import day_start
-from tests.conftest import REPO
-
-
-@pytest.fixture
-def home(tmp_path, tiny_model, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)
-    yield home
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
-
-
-def _service(home, **limits) -> BotService:
-    cfg = BotConfig(admins=("root",), progress_interval_s=0.0, limits=Limits(**limits), sample_prompts=())
-    return BotService(cfg, JobStore(home))
+from tests.bot.conftest import make_service, running_row
 
 
 def _past_job(store: JobStore, user: str, hours: float, status: str = "done") -> int:
@@ -45,30 +26,9 @@ def _past_job(store: JobStore, user: str, hours: float, status: str = "done") ->
     return job_id
 
 
-@pytest.fixture
-def sleeper(home):
-    """A running job row whose process is a real (idle) process in its own session."""
-    # SIGINT back to its default: a test process started in the background by a non-interactive shell (the CI
-    # lane's second process) has SIGINT ignored, and `sleep` would inherit that.
-    proc = subprocess.Popen(["sleep", "300"], start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-
-
-def _running_row(store: JobStore, user: str, pid: int) -> int:
-    job_id = store.table.insert(user, "sft", ["sft", "--max_steps", "9"], "running")
-    job_dir = store.root / "jobs" / str(job_id)
-    job_dir.mkdir(parents=True)
-    store.table.update(job_id, pid=pid, started=time.time(), job_dir=str(job_dir))
-    return job_id
-
-
 def test_second_concurrent_job_refused_and_admin_cancel(home, sleeper):
-    svc = _service(home, max_concurrent=1)
-    first = _running_row(svc.store, "bob", sleeper.pid)
+    svc = make_service(home, max_concurrent=1)
+    first = running_row(svc.store, "bob", sleeper.pid)
     (reply,) = svc.handle(Ctx("bob"), ".finetune tiny-lora self-cognition")
     assert reply.text == (f"refused: you have 1 active job(s) ({first}); the limit is 1 at a time; .cancel one or "
                           f"wait")
@@ -83,7 +43,7 @@ def test_second_concurrent_job_refused_and_admin_cancel(home, sleeper):
 
 
 def test_budget_warning_at_80_and_refusal_at_100(home):
-    svc = _service(home, gpu_hours_per_day=1.0, max_concurrent=5)
+    svc = make_service(home, gpu_hours_per_day=1.0, max_concurrent=5)
     _past_job(svc.store, "carol", 0.85)
     warning, left = svc._check_quota(Ctx("carol"))
     assert warning.startswith("warning: 85% of your daily budget used (0.85 of 1 GPU-hours used today)")
@@ -114,7 +74,7 @@ def test_idle_detection(tmp_path):
 
 
 def test_runtime_cap_stops_a_real_job_with_checkpoint_and_message(home):
-    svc = _service(home, gpu_hours_per_day=2.0)
+    svc = make_service(home, gpu_hours_per_day=2.0)
     _past_job(svc.store, "erin", 1.7)                                        # 85% used: warned, still accepted
     outs = svc.handle(Ctx("erin"), ".finetune tiny-lora self-cognition max_steps=400 save_steps=1000 logging_steps=1")
     assert outs[0].text.startswith("job 2 running on local"), outs[0].text
