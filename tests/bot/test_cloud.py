@@ -125,16 +125,19 @@ def test_task_round_trips_through_skypilot(tmp_path):
     import subprocess
 
     ft = build(["qwen-7b-lora", "wiki_zh"], tmp_path / "tiny", tmp_path / "up")
-    task = task_config(7, render_job_argv(ft.command, ft.values), "L4", 30, 86400)
+    task = task_config(7, render_job_argv(ft.command, ft.values), "L4", 30, 86400,
+                       store={"kind": "s3", "bucket": "b", "endpoint": "https://oss.example"})
     code = ("import json,sys,sky; t=sky.Task.from_yaml_config(json.loads(sys.argv[1])); "
             "r=list(t.resources)[0]; a=r.autostop_config; "
-            "print(json.dumps([t.run, str(r.accelerators), t.setup, a.idle_minutes, a.down]))")
+            "s=sky.Task.from_yaml_config(json.loads(sys.argv[1]), secrets_overrides=[('AWS_ACCESS_KEY_ID', 'k'), "
+            "('AWS_SECRET_ACCESS_KEY', 's')]); "
+            "print(json.dumps([t.run, str(r.accelerators), t.setup, a.idle_minutes, a.down, t.envs, sorted(s.secrets)]))")
     out = subprocess.run([os.environ["YICHUI_SKY_PYTHON"], "-c", code, json.dumps(task)], capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    run, acc, setup, idle, down = json.loads(out.stdout.strip().splitlines()[-1])
+    run, acc, setup, idle, down, envs, secrets = json.loads(out.stdout.strip().splitlines()[-1])
     assert run == task["run"] and acc == "{'L4': 1}" and setup == task["setup"] and (idle, down) == (30, True)
-
+    assert envs["YICHUI_S3_BUCKET"] == "b" and secrets == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
 
 MACHINE_SKY = """#!{python}
 # Stand-in for SkyPilot's CLI (mocked: no cloud here). `launch` does on this machine what SkyPilot does on the
