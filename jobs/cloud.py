@@ -83,17 +83,21 @@ def task_config(job_id: int, argv: list[str], accelerator: str, idle_minutes: fl
                 workdir: Path = REPO, store: dict | None = None) -> dict:
     """The SkyPilot task (its YAML as a dict; `sky.Task.from_yaml_config` accepts it) for one job. With an S3
     artifact store, its name goes into `envs` and its credentials are required `secrets` (values never here)."""
+    from jobs.evalscore import asked_for_eval
+
     envs = {"PYTHONUNBUFFERED": "1"}
+    s3 = (store or {}).get("kind") == "s3"
+    extras = [name for name, needed in (("bot", s3), ("eval", asked_for_eval(argv))) if needed]   # boto3, evalscope
     task = {
         "name": f"yichui-job-{job_id}",
         "workdir": str(workdir),
         "resources": {"accelerators": f"{accelerator}:1",
                       "autostop": {"idle_minutes": max(1, int(idle_minutes)), "down": True}},
         "envs": envs,
-        "setup": "bash scripts/yichuidingyin.sh --install-only",
+        "setup": "bash scripts/yichuidingyin.sh --install-only" + (f" --extras {','.join(extras)}" if extras else ""),
         "run": run_script(job_id, argv, max_runtime_s),
     }
-    if (store or {}).get("kind") == "s3":
+    if s3:
         envs |= {env: str(store[key]) for key, env in STORE_ENVS.items() if store.get(key)}
         task["secrets"] = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
     return task

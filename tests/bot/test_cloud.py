@@ -46,6 +46,9 @@ def test_task_for_qwen7b_lora_wiki_zh(tmp_path):
     s3 = task_config(7, argv, "L4", 30, 86400, store={"kind": "s3", "bucket": "b", "endpoint": "https://oss.example"})
     assert s3["envs"] == {"PYTHONUNBUFFERED": "1", "YICHUI_S3_BUCKET": "b", "YICHUI_S3_ENDPOINT": "https://oss.example"}
     assert s3["secrets"] == {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}    # names only, no values
+    assert s3["setup"] == "bash scripts/yichuidingyin.sh --install-only --extras bot"        # boto3 for the upload
+    scored = task_config(7, [*argv, "--eval_use_evalscope", "true"], "L4", 30, 86400, store={"kind": "s3", "bucket": "b"})
+    assert scored["setup"].endswith("--extras bot,eval")
 
 
 FAKE_SKY = """#!/bin/sh
