@@ -1,6 +1,7 @@
 """The console adapter (scripts, CI): one message per line from stdin as `--user`, every reply and every edit of
 a progress message printed to stdout with the seconds since start; at end of input it waits for the jobs it
-started and prints their final messages."""
+started and prints their final messages. A restarted console follows the user's console jobs still running (or
+ended while it was down) again: their progress is re-posted and each final message is printed once."""
 from __future__ import annotations
 
 import sys
@@ -33,6 +34,8 @@ def run(service: BotService, user: str, stdin: TextIO = sys.stdin, stdout: TextI
         poll_s: float = 0.5) -> int:
     printer = ConsolePrinter(stdout, time.monotonic())
     ctx = Ctx(user=user, channel="console", platform="console")
+    for job_id in service.reattach("console", user):       # a restarted console: its jobs still being followed
+        printer.say("bot", f"following job {job_id} again (started before this restart)")
     for line in stdin:
         line = line.rstrip("\n")
         if not line.strip():

@@ -35,6 +35,7 @@ class DiscordAdapter:
         self.bot.command(name=verb)(command)
 
     async def _setup_hook(self) -> None:
+        await asyncio.to_thread(self.service.reattach, "discord")      # jobs started before a restart
         self._poller = asyncio.create_task(self._poll_forever())
 
     async def _poll_forever(self) -> None:
@@ -54,12 +55,26 @@ class DiscordAdapter:
             if channel is None:
                 continue
             text = out.text if len(out.text) <= 2000 else out.text[:1990] + " …"
-            if out.key and out.key in self.progress:
+            if out.key and out.key not in self.progress:
+                self.progress[out.key] = await self._find(channel, out.key)
+            if out.key and self.progress.get(out.key) is not None:
                 self.progress[out.key] = await self.progress[out.key].edit(content=text)
             elif out.key:
                 self.progress[out.key] = await channel.send(text)
+                await asyncio.to_thread(self.service.remember_message, out.key, self.progress[out.key].id)
             else:
                 await channel.send(text)
+
+
+    async def _find(self, channel, key: str) -> discord.Message | None:
+        """The progress message posted before a restart (its id is in the job's meta.json), if it still exists."""
+        ref = await asyncio.to_thread(self.service.message_ref, key)
+        if ref is None:
+            return None
+        try:
+            return await channel.fetch_message(int(ref))
+        except (discord.NotFound, discord.Forbidden, discord.HTTPException):
+            return None
 
 
 def run_discord(service: BotService, poll_s: float = 2.0) -> int:

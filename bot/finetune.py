@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.safety import Refused, check_key, check_name, check_value
+from bot.safety import SHORTHANDS, Refused, check_key, check_name, check_value
 
 SFT_METHODS = ("lora", "qlora", "dora", "full")
 RLHF_METHODS = ("dpo", "orpo", "kto", "simpo", "cpo")
@@ -93,7 +93,7 @@ def parse_overrides(command: str, pairs: list[str]) -> dict[str, Any]:
 
     index = option_index(command_specs(command_config(command)))
     out: dict[str, Any] = {}
-    for pair in pairs:
+    for pair in _expand(pairs):
         if pair.startswith("-"):
             raise Refused(f"refused: {pair!r}: options are given as key=value, and only allowed ones; "
                           f"nothing was run")
@@ -109,6 +109,18 @@ def parse_overrides(command: str, pairs: list[str]) -> dict[str, Any]:
             out[spec.name] = convert(spec, value.split(",") if spec.is_list else value)
         except UsageError as exc:
             raise Refused(f"refused: {exc}; nothing was run") from None
+    return out
+
+
+def _expand(pairs: list[str]) -> list[str]:
+    """Chat shorthands (`eval=DATASETS`) → the ms-swift key=value pairs they stand for."""
+    out = []
+    for pair in pairs:
+        key, eq, raw = pair.partition("=")
+        if eq and key.lower() in SHORTHANDS:
+            out += [f"{k}={raw if v is None else v}" for k, v in SHORTHANDS[key.lower()]]
+        else:
+            out.append(pair)
     return out
 
 

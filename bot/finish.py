@@ -7,13 +7,11 @@ from pathlib import Path
 
 from bot.progress import record_summary
 from jobs.answers import answer, best_checkpoint
-from jobs.artifacts import sha256
+from jobs.artifacts import ADAPTER_FILES, sha256
 from jobs.events import read_events
 from jobs.meta import read_meta, update_meta
 from jobs.store import JobStore
 from jobs.table import Job
-
-ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 
 
 def upload(store: JobStore, artifacts, job: Job, record: dict, ttl_s: float) -> dict:
@@ -59,9 +57,62 @@ def samples_message(store: JobStore, job: Job, prompts: tuple[str, ...]) -> str 
     return "\n".join(lines) or None
 
 
+def _eval_lines(store: JobStore, job: Job, record: dict) -> list[str]:
+    """The eval score the job asked for (kept in its record and the table's score column), else nothing."""
+    from jobs.evalscore import asked_for_eval, eval_lines, eval_scores
+
+    if not asked_for_eval(job.argv):
+        return []
+    ckpt = best_checkpoint(store, job)
+    scores = eval_scores(store.run_dirs(job), ckpt.name if ckpt else None)
+    record["eval"] = scores
+    if not scores:
+        return ["eval: asked for, but no score was recorded (see the log: `warning: evalscope scoring ...`)"]
+    store.table.update(job.id, score=scores[0]["score"])
+    return eval_lines(scores)
+
+
+def bring_home(artifacts, job: Job) -> dict | None:
+    """A cloud job's outputs, uploaded by the machine (jobs/push.py): its manifest ({name: {sha256, bytes}}), and
+    its logging.jsonl copied into the job's folder (output/v0-cloud/) so the record has the loss trend. None when
+    nothing came back (no manifest in the store)."""
+    from jobs.push import PREFIX
+
+    prefix = PREFIX.format(id=job.id)
+    raw = artifacts.read(prefix + "manifest.json")
+    if raw is None:
+        return None
+    manifest = json.loads(raw)
+    log = artifacts.read(prefix + "logging.jsonl") if "logging.jsonl" in manifest else None
+    if log is not None:
+        run = Path(job.job_dir) / "output" / "v0-cloud"
+        run.mkdir(parents=True, exist_ok=True)
+        (run / "logging.jsonl").write_bytes(log)
+    return manifest
+
+
+def machine_lines(artifacts, job: Job, manifest: dict | None, ttl_s: float) -> list[str]:
+    """The links to what the cloud machine uploaded (they expire as the store enforces)."""
+    from jobs.push import PREFIX
+
+    if manifest is None:
+        return ["outputs: nothing came back from the machine (no manifest in the artifact store; with a local "
+                "store the outputs stay on the machine): see the log"]
+    prefix = PREFIX.format(id=job.id)
+    lines = []
+    for name, label in (("adapter_model.safetensors", "adapter"), ("report.json", "machine report"),
+                        ("train.log", "training log")):
+        if name in manifest:
+            sha = f" (sha256 {manifest[name]['sha256']})" if label == "adapter" else ""
+            lines.append(f"{label}: {artifacts.link(prefix + name, ttl_s)}{sha}")
+    return lines
+
+
 def final_message(store: JobStore, artifacts, job: Job, ttl_s: float) -> str:
     """The job's last message; also keeps its structured record in meta.json and measured_peak in the table."""
     meta = read_meta(job.job_dir)
+    cloud = meta.get("backend") == "cloud"
+    manifest = bring_home(artifacts, job) if cloud and job.status != "failed" else None
     records = [d for _, _, d in read_events(store.run_dirs(job))]
     record = record_summary(job, records, meta)
     if record["measured_peak_mib"]:
@@ -74,16 +125,26 @@ def final_message(store: JobStore, artifacts, job: Job, ttl_s: float) -> str:
         reason = job.reason or (failure_line(job) if meta.get("backend") == "cloud" else None)
         return f"{head}: {reason or 'see the log'}"
     lines = [head + (f": {meta['stop_reason']}" if meta.get("stop_reason") else "")]
+    evals = _eval_lines(store, job, record)
+    if "eval" in record:
+        update_meta(job.job_dir, record=record)
     links = upload(store, artifacts, job, record, ttl_s)
     ckpt = best_checkpoint(store, job)
     if ckpt is not None:
         lines.append(f"checkpoint: {ckpt.name} (step {record['steps']}), loss {record['loss_first']:.3f} → "
                      f"{record['loss_last']:.3f}" if record["loss_first"] is not None else f"checkpoint: {ckpt.name}")
     expires = f"expires in {int(ttl_s // 60)} min" if ttl_s >= 120 else f"expires in {int(ttl_s)} s"
+    if cloud and record["loss_first"] is not None:
+        lines.append(f"trained on the machine: step {record['steps']}, loss {record['loss_first']:.3f} → "
+                     f"{record['loss_last']:.3f}")
+    if cloud:
+        lines += machine_lines(artifacts, job, manifest, ttl_s)
+        update_meta(job.job_dir, machine_outputs=manifest)
     if "adapter_model.safetensors" in links:
         a = links["adapter_model.safetensors"]
         lines.append(f"adapter: {a['link']} (sha256 {a['sha256']}, {expires})")
     if "report.json" in links:
         lines.append(f"report: {links['report.json']['link']}")
+    lines += evals
     update_meta(job.job_dir, links={k: v["sha256"] for k, v in links.items()})
     return "\n".join(lines)

@@ -26,7 +26,7 @@ def submit(service, ctx, ft):
     job_dir.mkdir(parents=True, exist_ok=True)
     store.table.update(job_id, job_dir=str(job_dir))
     task = cloud.task_config(job_id, argv, machine["accelerator"], limits.idle_minutes,
-                             min(limits.max_runtime_s, 10**7))
+                             min(limits.max_runtime_s, 10**7), store=service.config.store)
     cloud.launch(store, job_id, task, service.config.sky_bin)
     facts = {"machine": f"cloud {machine['accelerator']}", "gpus": 1, "price_per_h": machine["price_per_h"],
              "backend": "cloud", "accelerator": machine["accelerator"]}

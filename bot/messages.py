@@ -9,6 +9,7 @@ PREFIX = "."
 VERBS = ("finetune", "plan", "status", "cancel", "quota", "chat", "recipes", "recipe", "help")
 HELP = """commands:
 .finetune <model>-<method> <dataset> [key=value ...]   e.g. .finetune qwen-7b-lora wiki_zh max_steps=100
+                     eval=yichui_mcq scores each checkpoint; the final reply carries the score
 .plan <model>-<method> <dataset> [key=value ...]       does it fit, where, at what cost
 .status [job]        your jobs, or one job
 .cancel <job>        stop a job (with a checkpoint); admins may cancel anyone's

@@ -13,7 +13,10 @@ ALLOWED_KEYS = frozenset({
     "per_device_train_batch_size", "gradient_accumulation_steps", "max_length", "save_steps", "logging_steps",
     "model_name", "model_author", "seed", "warmup_ratio", "lr_scheduler_type", "weight_decay", "system",
     "gradient_checkpointing", "torch_dtype", "beta", "eval_steps", "split_dataset_ratio", "packing",
+    "eval_use_evalscope", "eval_dataset", "eval_limit",      # score checkpoints with EvalScope (ms-swift's names)
 })
+# Chat shorthands: `eval=yichui_mcq,yichui_math` is eval_use_evalscope=true eval_dataset=yichui_mcq,yichui_math.
+SHORTHANDS = {"eval": (("eval_use_evalscope", "true"), ("eval_dataset", None))}
 # Option names that would point the job at files or code; named in the refusal so users see why.
 FORBIDDEN_KEYS = frozenset({
     "output_dir", "deepspeed", "resume_from_checkpoint", "adapters", "logging_dir", "config", "hub_token",

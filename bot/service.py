@@ -144,7 +144,7 @@ class BotService:
         runtime = min(limits.max_runtime_s, hours_left * 3600 / max(1, machine.get("gpus", 1)))
         update_meta(job.job_dir, platform=ctx.platform, channel=ctx.channel, request=msg.text, recipe=ft.recipe,
                     title=f"{ft.model_alias}-{ft.method} on {ft.dataset}", model=ft.model_key, method=ft.method,
-                    max_runtime_s=runtime, idle_s=limits.idle_minutes * 60, **machine)
+                    max_runtime_s=runtime, idle_s=limits.idle_minutes * 60, notified="accepted", **machine)
         if job.status == "refused":
             return [self._decide(ctx, "refused", f"job {job.id} refused: {job.reason}", job=job.id)]
         self.tracks[job.id] = Track(job.id, ctx.channel, ctx.user)
@@ -263,28 +263,69 @@ class BotService:
 
         job = self.store.get(track.job_id)
         meta = read_meta(job.job_dir)
-        hit = None if track.stopping else breach(job, meta.get("max_runtime_s"), meta.get("idle_s"))
+        records = [d for _, _, d in read_events(self.store.run_dirs(job))] if job.job_dir else []
+        hit = None if track.stopping else breach(job, meta.get("max_runtime_s"), meta.get("idle_s"), records=records)
         if hit:
             self.audit.write("decision", user=track.user, job=job.id, decision=f"stop-{hit.kind}", reply=hit.message)
             self._stop(job.id, hit.message)
         if job.status in ACTIVE:
             out = self._progress_out(track)
             return [out] if out else []
-        if not track.extra.get("ended"):      # the last edit first; the final message (uploads, samples) next poll
-            track.extra["ended"] = True
+        stage = track.extra.get("notified", "accepted")
+        if stage == "accepted":      # the last edit first; the final message (uploads, samples) next poll
+            self._notified(track, job, "ended")
             out = self._progress_out(track, force=True)
             return [out] if out else []
-        if not track.extra.get("linked"):      # the links first; the answers before/after (slower) next poll
-            track.extra["linked"] = True
+        if stage == "ended":      # the links first; the answers before/after (slower) next poll
             text = final_message(self.store, self.artifacts, job, float(self.config.store.get("ttl_s", 3600)))
             self.audit.write("result", user=track.user, job=job.id, status=job.status, reply=text)
             more = job.status == "done" and bool(self.config.sample_prompts)
-            track.finished = not more
+            self._notified(track, job, "linked" if more else "final")
             return [Out(text, track.channel, final=not more)]
-        track.finished = True
+        self._notified(track, job, "final")
         text = samples_message(self.store, job, self.config.sample_prompts)
         self.audit.write("result", user=track.user, job=job.id, samples=text)
         return [Out(text, track.channel, final=True)] if text else []
+
+    def _notified(self, track: Track, job, stage: str) -> None:
+        """What chat has been told of the job's end, kept in meta.json so a restarted bot never says it twice."""
+        track.extra["notified"] = stage
+        track.finished = stage == "final"
+        update_meta(job.job_dir, notified=stage)
+
+    # --- restart --------------------------------------------------------------------------------------------
+    def reattach(self, platform: str, user: str | None = None) -> list[int]:
+        """After a restart: follow again every job this platform started whose final message was not sent yet
+        (still running, or ended while the bot was down), from the job table. Their progress messages are edited
+        again (the adapter finds the message through `message_ref`) and each final message is sent once."""
+        found = []
+        with self._lock:
+            for job in self.store.list(user=user):
+                meta = read_meta(job.job_dir) if job.job_dir else {}
+                stage = meta.get("notified")
+                if meta.get("platform") != platform or stage in (None, "final") or job.id in self.tracks:
+                    continue
+                track = Track(job.id, str(meta.get("channel", platform)), job.user)
+                track.extra["notified"] = stage
+                self.tracks[job.id] = track
+                found.append(job.id)
+        if found:
+            self.audit.write("decision", decision="reattach", platform=platform, jobs=found)
+        return found
+
+    def _job_dir(self, key: str) -> Path | None:
+        job = self.store.table.get(int(key.rpartition("-")[2])) if key.startswith("job-") else None
+        return Path(job.job_dir) if job and job.job_dir else None
+
+    def remember_message(self, key: str, ref) -> None:
+        """The platform's handle of a job's progress message (Discord message id, Slack [channel, ts])."""
+        if (job_dir := self._job_dir(key)) is not None:
+            update_meta(job_dir, progress_ref=ref)
+
+    def message_ref(self, key: str):
+        """The handle `remember_message` kept (None when the message was never posted or is unknown)."""
+        job_dir = self._job_dir(key)
+        return read_meta(job_dir).get("progress_ref") if job_dir is not None else None
 
     def active(self) -> bool:
         return any(not t.finished for t in self.tracks.values())

@@ -45,6 +45,8 @@ class SlackAdapter:
     def deliver(self, outs: list[Out]) -> None:
         with self._lock:
             for out in outs:
+                if out.key and out.key not in self.progress and (ref := self.service.message_ref(out.key)):
+                    self.progress[out.key] = tuple(ref)      # posted before a restart
                 if out.key and out.key in self.progress:
                     channel, ts = self.progress[out.key]
                     self.client.chat_update(channel=channel, ts=ts, text=out.text)
@@ -52,6 +54,7 @@ class SlackAdapter:
                     resp = self.client.chat_postMessage(channel=out.channel, text=out.text)
                     if out.key:
                         self.progress[out.key] = (resp["channel"], resp["ts"])
+                        self.service.remember_message(out.key, [resp["channel"], resp["ts"]])
 
     def pump(self) -> list[Out]:
         outs = self.service.poll()
@@ -83,6 +86,7 @@ def run_slack(service: BotService, poll_s: float = 2.0) -> int:
 
     app = App(token=token, signing_secret=os.environ.get("SLACK_SIGNING_SECRET"), token_verification_enabled=True)
     adapter = SlackAdapter(service, app, poll_s)
+    service.reattach("slack")      # jobs started before a restart: followed again
     adapter.start_polling()
     SocketModeHandler(app, app_token).start()
     return 0

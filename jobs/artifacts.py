@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 KEY_ENV = "YICHUI_ARTIFACT_KEY"
+ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 
 
 def sha256(path: Path) -> str:
@@ -72,6 +73,11 @@ class LocalStore:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
         return name
+
+    def read(self, name: str) -> bytes | None:
+        """The stored bytes of `name`, None when absent."""
+        path = (self.files / name).resolve()
+        return path.read_bytes() if self.files.resolve() in path.parents and path.is_file() else None
 
     def link(self, name: str, ttl_s: float) -> str:
         expires = int(time.time() + ttl_s)
@@ -137,6 +143,17 @@ class S3Store:
     def put(self, src: Path, name: str) -> str:
         self.client.upload_file(str(src), self.bucket, self.prefix + name)
         return name
+
+    def read(self, name: str) -> bytes | None:
+        """The stored bytes of `name`, None when absent."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
 
     def link(self, name: str, ttl_s: float) -> str:
         return self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket,

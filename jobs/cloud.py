@@ -6,8 +6,9 @@ imported here.
   (jobs/admission.plan_for with --hardware), among the machine types the sandbox allows.
 - The task: `workdir` is this project (SkyPilot copies it to the machine), setup runs scripts/yichuidingyin.sh
   --install-only, run is the job's exact argv (shell-quoted word by word, after our own checks) under a
-  `timeout` (SkyPilot has no max-runtime field; our service also stops the job and tears the machine down), and
-  autostop with down=True maps idle time to teardown.
+  `timeout` (SkyPilot has no max-runtime field; our service also stops the job and tears the machine down), then
+  jobs/push.py uploads the adapter, report and logs to the S3 artifact store (they come back before the machine
+  goes), and autostop with down=True maps idle time to teardown.
 - Cancel and the runtime cap run `sky down -y <cluster>`."""
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ REPO = Path(__file__).resolve().parents[1]
 # hardware profile (hardware/profiles.py) → SkyPilot accelerator name
 SKY_ACCELERATORS = {"t4": "T4", "l4": "L4", "a10g": "A10G", "l40s": "L40S", "a6000": "RTXA6000", "v100": "V100",
                     "a100-40g": "A100", "a100-80g": "A100-80GB", "h100": "H100", "h200": "H200"}
-REMOTE_SWIFT = "~/.yichui/venv/bin/swift"
+REMOTE_PYTHON = "$HOME/.yichui/venv/bin/python"      # where scripts/yichuidingyin.sh installs the project
+STORE_ENVS = {"bucket": "YICHUI_S3_BUCKET", "endpoint": "YICHUI_S3_ENDPOINT", "region": "YICHUI_S3_REGION",
+              "prefix": "YICHUI_S3_PREFIX"}
+# Passed with `sky launch --secret NAME` (the value from this process's environment; SkyPilot redacts secrets):
+# never written to task.yaml, never on a command line with its value, never logged.
+SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
 
 
 def pick_machine(command: str, argv: list[str], allowed: tuple[str, ...] = ("*",)) -> dict | None:
@@ -55,20 +61,46 @@ def remote_argv(argv: list[str], job_id: int) -> list[str]:
     return out + ["--output_dir", f"yichui-job-{job_id}/output"]
 
 
+def run_script(job_id: int, argv: list[str], max_runtime_s: float) -> str:
+    """The task's `run`: the job's exact argv (shell-quoted word by word, after our own checks) under a `timeout`
+    (SIGINT: a checkpoint first), its output teed to train.log, then jobs/push.py uploads the adapter, report and
+    logs to the artifact store whatever the exit code, and the training's exit code is the task's."""
+    folder = f"yichui-job-{job_id}"
+    train = shlex.join(["timeout", "--signal=INT", "--kill-after=120", str(int(max_runtime_s)), "@PY@", "-m",
+                        "swift_cli", *remote_argv(argv, job_id)]).replace("@PY@", '"$PY"', 1)
+    return "\n".join([
+        "set -o pipefail",
+        f'PY="${{YICHUI_PYTHON:-{REMOTE_PYTHON}}}"',
+        f"mkdir -p {folder}",
+        f"{train} 2>&1 | tee {folder}/train.log",
+        "code=$?",
+        f'"$PY" -m jobs.push {folder} {int(job_id)} "$code"',
+        'exit "$code"',
+    ]) + "\n"
+
+
 def task_config(job_id: int, argv: list[str], accelerator: str, idle_minutes: float, max_runtime_s: float,
-                workdir: Path = REPO) -> dict:
-    """The SkyPilot task (its YAML as a dict; `sky.Task.from_yaml_config` accepts it) for one job."""
-    run = shlex.join(["timeout", "--signal=INT", "--kill-after=120", str(int(max_runtime_s)), "SWIFT",
-                      *remote_argv(argv, job_id)]).replace("SWIFT", REMOTE_SWIFT, 1)
-    return {
+                workdir: Path = REPO, store: dict | None = None) -> dict:
+    """The SkyPilot task (its YAML as a dict; `sky.Task.from_yaml_config` accepts it) for one job. With an S3
+    artifact store, its name goes into `envs` and its credentials are required `secrets` (values never here)."""
+    from jobs.evalscore import asked_for_eval
+
+    envs = {"PYTHONUNBUFFERED": "1"}
+    s3 = (store or {}).get("kind") == "s3"
+    extras = [name for name, needed in (("bot", s3), ("eval", asked_for_eval(argv))) if needed]   # boto3, evalscope
+    task = {
         "name": f"yichui-job-{job_id}",
         "workdir": str(workdir),
         "resources": {"accelerators": f"{accelerator}:1",
                       "autostop": {"idle_minutes": max(1, int(idle_minutes)), "down": True}},
-        "envs": {"PYTHONUNBUFFERED": "1"},
-        "setup": "bash scripts/yichuidingyin.sh --install-only",
-        "run": run,
+        "envs": envs,
+        "setup": "bash scripts/yichuidingyin.sh --install-only" + (f" --extras {','.join(extras)}" if extras else ""),
+        "run": run_script(job_id, argv, max_runtime_s),
     }
+    if s3:
+        envs |= {env: str(store[key]) for key, env in STORE_ENVS.items() if store.get(key)}
+        task["secrets"] = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
+    return task
 
 
 def cluster_name(job_id: int) -> str:
@@ -77,17 +109,24 @@ def cluster_name(job_id: int) -> str:
 
 def launch(store, job_id: int, task: dict, sky_bin: str = "sky") -> None:
     """Write task.yaml to the job's folder and start `sky launch` (detached, through jobs.wrap so its exit code
-    lands in the job folder like any job's). Secrets (HF_TOKEN) are passed by name with --env, never written."""
+    lands in the job folder like any job's). Secrets are passed by name with --secret (SkyPilot reads each value
+from the environment it inherits), never written."""
     import os
 
     import yaml
 
     job = store.table.get(job_id)
     job_dir = Path(job.job_dir)
-    (job_dir / "task.yaml").write_text(yaml.safe_dump(task, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    class Dumper(yaml.SafeDumper):      # the run script as a literal block, readable in task.yaml
+        pass
+
+    Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
+                                                                style="|" if "\n" in v else None))
+    (job_dir / "task.yaml").write_text(yaml.dump(task, Dumper=Dumper, sort_keys=False, allow_unicode=True),
+                                       encoding="utf-8")
     cmd = [store.python, "-m", "jobs.wrap", str(job_dir / "exit_code"), "--", sky_bin, "launch", "-y", "--down",
-           "-c", cluster_name(job_id), *[x for var in ("HF_TOKEN", "MODELSCOPE_API_TOKEN") if os.environ.get(var)
-                                          for x in ("--env", var)], str(job_dir / "task.yaml")]
+           "-c", cluster_name(job_id), *[x for var in SECRETS if os.environ.get(var) for x in ("--secret", var)],
+           str(job_dir / "task.yaml")]
     try:
         with open(job_dir / "stdout.log", "ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ so the `sky` CLI is a stand-in script (mocked: no cloud credentials or network),
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 import time
@@ -15,7 +16,8 @@ from bot.config import BotConfig, Limits
 from bot.finetune import build
 from bot.service import BotService, Ctx
 from jobs import JobStore
-from jobs.cloud import REMOTE_SWIFT, pick_machine, task_config
+from jobs.cloud import pick_machine, task_config
+from jobs.meta import read_meta
 from jobs.store import render_job_argv
 from tests.conftest import REPO
 
@@ -30,11 +32,23 @@ def test_task_for_qwen7b_lora_wiki_zh(tmp_path):
     task = task_config(7, argv, machine["accelerator"], idle_minutes=30, max_runtime_s=86400)
     assert task["resources"] == {"accelerators": "L4:1", "autostop": {"idle_minutes": 30, "down": True}}
     assert task["setup"] == "bash scripts/yichuidingyin.sh --install-only" and task["workdir"] == str(REPO)
-    words = shlex.split(task["run"].replace(REMOTE_SWIFT, "SWIFT"))
-    assert words[:6] == ["timeout", "--signal=INT", "--kill-after=120", "86400", "SWIFT", "sft"]
-    assert words[6:] == [*argv[1:], "--output_dir", "yichui-job-7/output"]      # the job's exact argv
-    assert task["run"].startswith("timeout --signal=INT --kill-after=120 86400 ~/.yichui/venv/bin/swift sft --model "
-                                  "Qwen/Qwen2.5-7B-Instruct --dataset wikipedia-zh --train_type lora")
+    lines = task["run"].splitlines()
+    assert lines[:3] == ["set -o pipefail", 'PY="${YICHUI_PYTHON:-$HOME/.yichui/venv/bin/python}"',
+                         "mkdir -p yichui-job-7"]
+    words = shlex.split(lines[3])
+    assert words[:8] == ["timeout", "--signal=INT", "--kill-after=120", "86400", "$PY", "-m", "swift_cli", "sft"]
+    assert words[8:-4] == [*argv[1:], "--output_dir", "yichui-job-7/output"]   # the job's exact argv
+    assert words[-4:] == ["2>&1", "|", "tee", "yichui-job-7/train.log"]
+    assert lines[3].startswith('timeout --signal=INT --kill-after=120 86400 "$PY" -m swift_cli sft --model '
+                               "Qwen/Qwen2.5-7B-Instruct --dataset wikipedia-zh --train_type lora")
+    assert lines[4:] == ["code=$?", '"$PY" -m jobs.push yichui-job-7 7 "$code"', 'exit "$code"']
+    assert "secrets" not in task                                                # a local store: nothing to push to
+    s3 = task_config(7, argv, "L4", 30, 86400, store={"kind": "s3", "bucket": "b", "endpoint": "https://oss.example"})
+    assert s3["envs"] == {"PYTHONUNBUFFERED": "1", "YICHUI_S3_BUCKET": "b", "YICHUI_S3_ENDPOINT": "https://oss.example"}
+    assert s3["secrets"] == {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}    # names only, no values
+    assert s3["setup"] == "bash scripts/yichuidingyin.sh --install-only --extras bot"        # boto3 for the upload
+    scored = task_config(7, [*argv, "--eval_use_evalscope", "true"], "L4", 30, 86400, store={"kind": "s3", "bucket": "b"})
+    assert scored["setup"].endswith("--extras bot,eval")
 
 
 FAKE_SKY = """#!/bin/sh
@@ -114,12 +128,78 @@ def test_task_round_trips_through_skypilot(tmp_path):
     import subprocess
 
     ft = build(["qwen-7b-lora", "wiki_zh"], tmp_path / "tiny", tmp_path / "up")
-    task = task_config(7, render_job_argv(ft.command, ft.values), "L4", 30, 86400)
+    task = task_config(7, render_job_argv(ft.command, ft.values), "L4", 30, 86400,
+                       store={"kind": "s3", "bucket": "b", "endpoint": "https://oss.example"})
     code = ("import json,sys,sky; t=sky.Task.from_yaml_config(json.loads(sys.argv[1])); "
             "r=list(t.resources)[0]; a=r.autostop_config; "
-            "print(json.dumps([t.run, str(r.accelerators), t.setup, a.idle_minutes, a.down]))")
+            "s=sky.Task.from_yaml_config(json.loads(sys.argv[1]), secrets_overrides=[('AWS_ACCESS_KEY_ID', 'k'), "
+            "('AWS_SECRET_ACCESS_KEY', 's')]); "
+            "print(json.dumps([t.run, str(r.accelerators), t.setup, a.idle_minutes, a.down, t.envs, sorted(s.secrets)]))")
     out = subprocess.run([os.environ["YICHUI_SKY_PYTHON"], "-c", code, json.dumps(task)], capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    run, acc, setup, idle, down = json.loads(out.stdout.strip().splitlines()[-1])
+    run, acc, setup, idle, down, envs, secrets = json.loads(out.stdout.strip().splitlines()[-1])
     assert run == task["run"] and acc == "{'L4': 1}" and setup == task["setup"] and (idle, down) == (30, True)
+    assert envs["YICHUI_S3_BUCKET"] == "b" and secrets == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+
+MACHINE_SKY = """#!{python}
+# Stand-in for SkyPilot's CLI (mocked: no cloud here). `launch` does on this machine what SkyPilot does on the
+# cloud one: the task's envs, plus the secrets named with --secret (values from this environment; any other
+# credential is removed), then the task's `run` with bash in the machine's folder.
+import os, subprocess, sys, yaml
+args = sys.argv[1:]
+with open({calls!r}, "a") as fh:
+    fh.write(" ".join(args) + "\\n")
+if args[0] != "launch":
+    sys.exit(0)
+task = yaml.safe_load(open(args[-1]))
+named = [args[i + 1] for i, a in enumerate(args) if a == "--secret"]
+env = {{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}}
+env.update(task["envs"])
+env.update({{k: os.environ[k] for k in named}})
+missing = [k for k in task.get("secrets") or {{}} if k not in env]
+if missing:
+    sys.exit("ValueError: secrets not set: " + ", ".join(missing))
+os.makedirs({machine!r}, exist_ok=True)
+sys.exit(subprocess.call(["bash", "-c", task["run"]], cwd={machine!r}, env=env))
+"""
+
+
+def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, monkeypatch):
+    """The cloud machine is this one (mocked: the task's run script executed locally by a stand-in `sky`); the
+    artifact store is a real SeaweedFS server. The machine's upload is what the bot links to."""
+    import hashlib
+    import sys
+    import urllib.request
+
+    from tests.bot.conftest import S3_KEY, S3_SECRET
+
+    machine, calls = tmp_path / "machine", tmp_path / "sky-calls.log"
+    sky = tmp_path / "sky"
+    sky.write_text(MACHINE_SKY.format(python=sys.executable, calls=str(calls), machine=str(machine)))
+    sky.chmod(sky.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    monkeypatch.setenv("YICHUI_PYTHON", sys.executable)             # the machine's project install
+    cfg = BotConfig(backend="cloud", sky_bin=str(sky), progress_interval_s=0.0, sample_prompts=(),
+                    store={"kind": "s3", "bucket": "yichui-cloud", "endpoint": seaweed, "ttl_s": 600})
+    svc = BotService(cfg, JobStore(home))
+    outs = svc.handle(Ctx("alice"), ".finetune tiny-lora self-cognition max_steps=4 save_steps=4 logging_steps=1")
+    assert outs[0].text.startswith("job 1 running on cloud "), outs[0].text
+    text = _final(svc, timeout=400)
+    assert text.startswith("job 1 done"), (text, svc.store.log_tail(1))
+    (ckpt,) = machine.glob("yichui-job-1/output/v*/checkpoint-4")
+    want = hashlib.sha256((ckpt / "adapter_model.safetensors").read_bytes()).hexdigest()
+    link, digest = re.search(r"adapter: (http://127\.0\.0\.1:\d+/yichui-cloud/job-1/machine/adapter_model"
+                             r"\.safetensors\?\S+) \(sha256 ([0-9a-f]{64})\)", text).groups()
+    assert "X-Amz-Expires=600" in link and digest == want
+    with urllib.request.urlopen(link, timeout=30) as resp:           # the machine's bytes, from the store
+        assert hashlib.sha256(resp.read()).hexdigest() == want
+    assert re.search(r"trained on the machine: step 4, loss \d+\.\d{3} → \d+\.\d{3}", text), text
+    assert "machine report: http://127.0.0.1:" in text and "training log: http://127.0.0.1:" in text
+    record = read_meta(svc.store.get(1).job_dir)["record"]
+    assert record["steps"] == 4 and record["loss_first"] is not None             # the benchmark row has the losses
+    launch = calls.read_text().splitlines()[0]
+    assert "--secret AWS_ACCESS_KEY_ID --secret AWS_SECRET_ACCESS_KEY" in launch
+    for f in [calls, *home.rglob("*.yaml"), *home.rglob("*.log"), *home.rglob("*.json*"), *machine.rglob("*.log")]:
+        assert S3_SECRET not in f.read_text(errors="replace"), f                  # never written or logged

@@ -4,9 +4,7 @@ name. Real `swift bot` subprocesses, a real training job on the tiny model, our 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import signal
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,17 +15,6 @@ from tests.conftest import REPO, swift
 
 # The tiny recipe learns the name in 60 steps at this learning rate (200 steps at the recipe's 2e-3).
 FINETUNE = ".finetune tiny-lora self-cognition max_steps=60 save_steps=60 learning_rate=6e-3 logging_steps=5"
-
-
-@pytest.fixture
-def home(tmp_path, tiny_model):
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)      # the session's tiny model, not built again
-    yield home
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():                                   # the artifact server this test started
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
 
 
 def _env(home: Path) -> dict:

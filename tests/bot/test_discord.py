@@ -3,8 +3,6 @@ refusals come back in one line, and a real tiny job's one progress message is ed
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 
 import discord.ext.test as dpytest
@@ -15,19 +13,6 @@ from bot.config import BotConfig
 from bot.discord_app import DiscordAdapter
 from bot.service import BotService
 from jobs import JobStore
-from tests.conftest import REPO
-
-
-@pytest.fixture
-def home(tmp_path, tiny_model, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)
-    yield home
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
 
 
 @pytest.mark.asyncio
@@ -66,4 +51,55 @@ async def test_discord_prefix_commands_and_edited_progress(home):
     assert fetched.content == edits[-1]
     await dpytest.message(".status 1")
     assert dpytest.verify().message().contains().content("step 6/6")
+    await dpytest.empty_queue()
+
+
+@pytest.mark.asyncio
+async def test_discord_restart_keeps_editing_the_same_message(home, sleeper):
+    """A restart loses the adapter's map of progress messages; the re-attached job's message is found again by
+    the id kept in its meta.json and edited in place (no second message), and its final message is sent once."""
+    import json
+    from pathlib import Path
+
+    from jobs.meta import update_meta
+    from tests.bot.conftest import make_service, running_row
+
+    service = make_service(home)
+    adapter = DiscordAdapter(service, poll_s=3600)
+    await adapter.bot._async_setup_hook()
+    dpytest.configure(adapter.bot, members=["alice"])
+    channel = dpytest.get_config().channels[0]
+    job_id = running_row(service.store, "alice", sleeper.pid)
+    job_dir = Path(service.store.table.get(job_id).job_dir)
+    update_meta(job_dir, platform="discord", channel=str(channel.id), notified="accepted", title="tiny-lora on x")
+    run = job_dir / "output" / "v0-20260101-000000"
+    run.mkdir(parents=True)
+    log = run / "logging.jsonl"
+    log.write_text(json.dumps({"step": 2, "max_steps": 9, "loss": 2.0, "time": time.time()}) + "\n")
+    assert service.reattach("discord") == [job_id]
+    await adapter.pump()
+    posted = dpytest.get_message()
+    assert "step 2/9" in posted.content and dpytest.sent_queue.empty()
+
+    adapter.service, adapter.progress = make_service(home), {}          # the restart: a new service, no map
+    assert adapter.service.reattach("discord") == [job_id]
+    edits: list[tuple[int, str]] = []
+
+    async def on_edit(channel, message, fields):
+        edits.append((message.id, fields["params"].payload["content"]))
+
+    callbacks.set_callback(on_edit, "edit_message")
+    with log.open("a") as fh:
+        fh.write(json.dumps({"step": 5, "max_steps": 9, "loss": 1.5, "time": time.time()}) + "\n")
+    await adapter.pump()
+    assert dpytest.sent_queue.empty(), "a second progress message was posted"
+    assert edits and edits[-1][0] == posted.id and "step 5/9" in edits[-1][1], edits
+    (job_dir / "exit_code").write_text("0")
+    for _ in range(3):
+        await adapter.pump()
+    final = dpytest.get_message()
+    assert final.content.startswith(f"job {job_id} done") and dpytest.sent_queue.empty()
+    assert (await channel.fetch_message(posted.id)).content.endswith("done · local · $0.00")
+    again = make_service(home)                                           # restarted once more: nothing to say
+    assert again.reattach("discord") == [] and again.poll() == []
     await dpytest.empty_queue()

@@ -3,37 +3,18 @@ admins cancel other users' jobs, idle detection, and the runtime cap stopping a 
 checkpoint and a message."""
 from __future__ import annotations
 
-import os
+import json
 import signal
-import subprocess
 import time
 
 import pytest
 
-from bot.config import BotConfig, Limits
-from bot.service import BotService, Ctx
+from bot.service import Ctx
 from jobs import JobStore
 from jobs.limits import breach
-from jobs.meta import update_meta
+from jobs.meta import read_meta, update_meta
 from jobs.quota import day_start
-from tests.conftest import REPO
-
-
-@pytest.fixture
-def home(tmp_path, tiny_model, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)
-    yield home
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
-
-
-def _service(home, **limits) -> BotService:
-    cfg = BotConfig(admins=("root",), progress_interval_s=0.0, limits=Limits(**limits), sample_prompts=())
-    return BotService(cfg, JobStore(home))
+from tests.bot.conftest import make_service, running_row
 
 
 def _past_job(store: JobStore, user: str, hours: float, status: str = "done") -> int:
@@ -45,30 +26,9 @@ def _past_job(store: JobStore, user: str, hours: float, status: str = "done") ->
     return job_id
 
 
-@pytest.fixture
-def sleeper(home):
-    """A running job row whose process is a real (idle) process in its own session."""
-    # SIGINT back to its default: a test process started in the background by a non-interactive shell (the CI
-    # lane's second process) has SIGINT ignored, and `sleep` would inherit that.
-    proc = subprocess.Popen(["sleep", "300"], start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-
-
-def _running_row(store: JobStore, user: str, pid: int) -> int:
-    job_id = store.table.insert(user, "sft", ["sft", "--max_steps", "9"], "running")
-    job_dir = store.root / "jobs" / str(job_id)
-    job_dir.mkdir(parents=True)
-    store.table.update(job_id, pid=pid, started=time.time(), job_dir=str(job_dir))
-    return job_id
-
-
 def test_second_concurrent_job_refused_and_admin_cancel(home, sleeper):
-    svc = _service(home, max_concurrent=1)
-    first = _running_row(svc.store, "bob", sleeper.pid)
+    svc = make_service(home, max_concurrent=1)
+    first = running_row(svc.store, "bob", sleeper.pid)
     (reply,) = svc.handle(Ctx("bob"), ".finetune tiny-lora self-cognition")
     assert reply.text == (f"refused: you have 1 active job(s) ({first}); the limit is 1 at a time; .cancel one or "
                           f"wait")
@@ -83,7 +43,7 @@ def test_second_concurrent_job_refused_and_admin_cancel(home, sleeper):
 
 
 def test_budget_warning_at_80_and_refusal_at_100(home):
-    svc = _service(home, gpu_hours_per_day=1.0, max_concurrent=5)
+    svc = make_service(home, gpu_hours_per_day=1.0, max_concurrent=5)
     _past_job(svc.store, "carol", 0.85)
     warning, left = svc._check_quota(Ctx("carol"))
     assert warning.startswith("warning: 85% of your daily budget used (0.85 of 1 GPU-hours used today)")
@@ -98,30 +58,65 @@ def test_budget_warning_at_80_and_refusal_at_100(home):
     assert "0.000 of 1 GPU-hours today (0%)" in dave.text
 
 
-def test_idle_detection(tmp_path):
+def _steps(at: list[float], first: int = 1) -> list[dict]:
+    return [{"step": first + i, "max_steps": 90, "loss": 2.0, "time": t} for i, t in enumerate(at)]
+
+
+def test_idle_counts_from_the_last_step_not_the_start():
     from jobs.table import Job
 
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "logging.jsonl").write_text('{"step": 1}\n')
     now = time.time()
-    os.utime(run / "logging.jsonl", (now - 700, now - 700))
-    job = Job(1, "u", "sft", [], "running", started=now - 800, run_dir=str(run))
-    hit = breach(job, max_runtime_s=3600, idle_s=600, now=now)
-    assert hit.kind == "idle" and hit.message.startswith("idle for 11 min (no training step; limit 10 min)")
-    assert breach(job, max_runtime_s=3600, idle_s=900, now=now) is None
-    assert breach(job, max_runtime_s=60, idle_s=None, now=now).kind == "runtime"
+    job = Job(1, "u", "sft", [], "running", started=now - 3000)
+    assert breach(job, 7200, 600, now=now, records=[]) is None              # slow to start: loading, not idle
+    moving = _steps([now - 2000, now - 1000, now - 100])                     # progress until 100 s ago
+    assert breach(job, 7200, 600, now=now, records=moving) is None
+    stalled = _steps([now - 2000, now - 700]) + [{"step": 2, "max_steps": 90, "memory_rss_mib": 1.0,
+                                                   "time": now - 10}]       # a record, but no new step
+    hit = breach(job, 7200, 600, now=now, records=stalled)
+    assert hit.kind == "idle" and hit.message == ("idle for 11 min (no training step after step 2; limit 10 min): "
+                                                  "stopped with a checkpoint")
+    resumed = Job(1, "u", "sft", [], "running", started=now - 50)           # old records: the run before resume
+    assert breach(resumed, 7200, 30, now=now, records=stalled) is None
+    assert breach(job, 60, None, now=now, records=moving).kind == "runtime"
+
+
+def test_service_stops_a_job_that_stalls_after_progress(home, sleeper):
+    from pathlib import Path
+
+    svc = make_service(home)
+    job_id = running_row(svc.store, "ivy", sleeper.pid, started=time.time() - 900)   # 15 min since start
+    job_dir = Path(svc.store.table.get(job_id).job_dir)
+    update_meta(job_dir, platform="console", channel="console", notified="accepted", idle_s=600)
+    svc.reattach("console")
+    run = job_dir / "output" / "v0-20260101-000000"
+    run.mkdir(parents=True)
+    log = run / "logging.jsonl"                                              # not written yet
+    assert [o.key for o in svc.poll()] == [f"job-{job_id}"]                 # no step yet: starting, not stopped
+    assert sleeper.poll() is None and svc.store.get(job_id).status == "running"
+    now = time.time()
+    log.write_text("".join(json.dumps(r) + "\n" for r in _steps([now - 800, now - 300])))
+    svc.poll()
+    assert sleeper.poll() is None                                            # a step 5 min ago: working
+    with log.open("a") as fh:                                                # a monitor sample: not a step
+        fh.write(json.dumps({"step": 2, "max_steps": 90, "memory_rss_mib": 1.0, "time": now}) + "\n")
+    svc.poll()
+    assert sleeper.poll() is None
+    log.write_text("".join(json.dumps(r) + "\n" for r in _steps([now - 800, now - 660])))  # stalled 11 min
+    svc.poll()
+    sleeper.wait(timeout=30)                                                 # SIGINT: save a checkpoint and stop
+    assert sleeper.returncode == -signal.SIGINT
+    (stop,) = [r for r in svc.audit.read() if r.get("decision") == "stop-idle"]
+    assert stop["reply"].startswith("idle for 11 min (no training step after step 2; limit 10 min)")
+    assert read_meta(job_dir)["stop_reason"] == stop["reply"]
 
 
 def test_runtime_cap_stops_a_real_job_with_checkpoint_and_message(home):
-    svc = _service(home, gpu_hours_per_day=2.0)
+    svc = make_service(home, gpu_hours_per_day=2.0)
     _past_job(svc.store, "erin", 1.7)                                        # 85% used: warned, still accepted
     outs = svc.handle(Ctx("erin"), ".finetune tiny-lora self-cognition max_steps=400 save_steps=1000 logging_steps=1")
     assert outs[0].text.startswith("job 2 running on local"), outs[0].text
     assert outs[1].text.startswith("warning: 85% of your daily budget used")
     job = svc.store.get(2)
-    from jobs.meta import read_meta
-
     assert read_meta(job.job_dir)["max_runtime_s"] == pytest.approx(0.3 * 3600, rel=0.02)   # the budget left
     end = time.monotonic() + 300
     while (svc.store.get(2).last_step or 0) < 3:

@@ -5,8 +5,6 @@ final message carries the one-line failure hint."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +19,6 @@ from bot.config import BotConfig
 from bot.service import BotService
 from bot.slack_app import SlackAdapter
 from jobs import JobStore
-from tests.conftest import REPO
 
 
 class StandIn:
@@ -58,11 +55,7 @@ class StandIn:
 
 
 @pytest.fixture
-def slack(tmp_path, tiny_model, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    (home / "models" / "tiny").symlink_to(tiny_model)
+def slack(home):
     api = StandIn()
     app = App(client=WebClient(token="xoxb-test", base_url=api.url), request_verification_enabled=False,
               authorize=lambda **_: AuthorizeResult(enterprise_id=None, team_id="T1", bot_token="xoxb-test",
@@ -70,9 +63,6 @@ def slack(tmp_path, tiny_model, monkeypatch):
     service = BotService(BotConfig(progress_interval_s=0.0, sample_prompts=()), JobStore(home))
     yield SlackAdapter(service, app, poll_s=3600), api, home
     api.server.shutdown()
-    port_file = home / "artifacts" / "server.port"
-    if port_file.is_file():
-        os.kill(int(port_file.read_text().split()[1]), signal.SIGTERM)
 
 
 def _slash(app: App, command: str, text: str, user: str = "alice"):
