@@ -200,6 +200,7 @@ def _start_an_action_and_stop_it(d, shots) -> None:
     d.find_element(By.CSS_SELECTOR, 'button.action[data-action="merge"]').click()
     row = wait(lambda: d.find_elements(By.CSS_SELECTOR, "#linked-jobs tr"), 60, "the linked job")[0]
     assert "merge" in row.text and row.get_attribute("data-status") in ("running", "queued", "done"), row.text
+    d.execute_script("arguments[0].scrollIntoView()", d.find_element(By.ID, "actions"))
     d.save_screenshot(str(shots / "run-actions-en.png"))
     row.find_element(By.TAG_NAME, "a").click()
     wait(lambda: text(d, "#status") in ("running", "done"), 30, "the linked job's page")
