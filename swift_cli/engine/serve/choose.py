@@ -52,11 +52,11 @@ def _auto(cfg, need_base: bool) -> str:
     if why_not_llamacpp(cfg.model, merge, need_base) is not None:
         return "pt"
     from swift_cli.engine.serve.gguf_cache import gguf_for
-    from swift_cli.errors import UsageError
+    from swift_cli.errors import UsageError, VerificationFailed
 
     try:
-        gguf_for(cfg.model)  # converts once (cached), so a model our export cannot write stays on pt
-    except UsageError as exc:
+        gguf_for(cfg.model)  # converts once (cached), so a model our export cannot write (or verify) stays on pt
+    except (UsageError, VerificationFailed) as exc:
         print(f"note: llama.cpp cannot run this model ({exc}); using --infer_backend pt", file=sys.stderr)
         return "pt"
     print("note: no accelerator here: llama.cpp runs the model (several times faster on CPU); "
