@@ -20,6 +20,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,6 +146,7 @@ def main() -> int:
     ap.add_argument("--jsonl", type=Path, help="one record per line run (command, script, argv, outcome, why)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(args.work / "runs", ignore_errors=True)  # each line's output folder starts empty (models are kept)
 
     def swift(*argv, timeout=args.timeout):
         return subprocess.run([sys.executable, "-m", "swift_cli", *map(str, argv)], capture_output=True, text=True,
