@@ -56,6 +56,15 @@ def _methods(task: str, kind: str, wishes: dict[str, Any]) -> list[str | None]:
     return [m for m in METHODS if m != "qlora" or bnb_trains(kind)]
 
 
+def fit_here(spec: ModelSpec, prof, max_length: int = 1024) -> str:
+    """What a model fits on `prof`: full | lora | qlora (the method the planner picks to train it at `max_length`),
+    infer (only inference fits) or no. The wizard's and the web form's model lists both show this."""
+    trained = make_plan(spec, prof, {"task": "sft", "max_length": max_length}, nearest=False)
+    if trained.fits:
+        return trained.train_type if trained.train_type in ("full", "lora", "qlora") else "lora"
+    return "infer" if make_plan(spec, prof, {"task": "infer", "max_length": max_length}, nearest=False).fits else "no"
+
+
 def recommend(spec: ModelSpec, task: str = "sft", wishes: dict[str, Any] | None = None,
               data_stats: dict[str, Any] | None = None, accelerators: tuple[str, ...] = ("cuda", "npu", "mps", "cpu"),
               per_method: int | None = None) -> list[Row]:

@@ -23,18 +23,9 @@ def spec_of(model: str):
         return None
 
 
-def fit_key(spec, prof, max_length: int = 1024) -> str:
-    """full | lora | qlora (the method the planner picks to train here) | infer (only inference fits) | no."""
-    from hardware.plan import make_plan
-
-    trained = make_plan(spec, prof, {"task": "sft", "max_length": max_length}, nearest=False)
-    if trained.fits:
-        return trained.train_type if trained.train_type in ("full", "lora", "qlora") else "lora"
-    return "infer" if make_plan(spec, prof, {"task": "infer", "max_length": max_length}, nearest=False).fits else "no"
-
-
 def model_choices(prof) -> list[dict[str, Any]]:
     """Every curated text model with its size and what fits on `prof` (the datalist of the form), smallest first."""
+    from hardware.recommend import fit_here
     from hardware.spec import ModelSpec
     from swift_cli.registry.models import MODELS, config_for
 
@@ -43,7 +34,7 @@ def model_choices(prof) -> list[dict[str, Any]]:
         config = config_for(entry)
         if config is None or entry.kind == "vision":
             continue
-        fit = fit_key(ModelSpec.from_config(config), prof) if prof is not None else None
+        fit = fit_here(ModelSpec.from_config(config), prof) if prof is not None else None
         out.append({"key": entry.key, "params_b": entry.params_b, "fit": fit})
     return out
 
@@ -67,9 +58,10 @@ def planner_defaults(form: dict[str, Any], prof) -> dict[str, Any]:
     if spec is None or prof is None:
         return {"fit": None, "defaults": {}, "why": f"no shape known for {model!r} here" if model else "no model"}
     from hardware.plan import make_plan
+    from hardware.recommend import fit_here
 
     plan = make_plan(spec, prof, _wishes(command, form), nearest=False)
     flags = plan.flags
     defaults = {name: flags[name] for name in PLANNED_FIELDS
                 if name in flags and not str(form.get(name) or "").strip()}
-    return {"fit": fit_key(spec, prof), "fits": bool(plan.fits), "defaults": defaults}
+    return {"fit": fit_here(spec, prof), "fits": bool(plan.fits), "defaults": defaults}

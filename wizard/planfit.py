@@ -66,18 +66,14 @@ def rough_fit(params_b: float, prof) -> str:
 
 def entry_fit(entry, prof) -> str:
     """What a curated model fits on this machine, from the planner (max_length 1024), else from its size."""
-    from hardware.plan import make_plan as plan
+    from hardware.recommend import fit_here
     from hardware.spec import ModelSpec
     from swift_cli.registry.models import config_for
 
     config = config_for(entry)
     if config is None:
         return "≈ " + rough_fit(entry.params_b, prof)
-    spec = ModelSpec.from_config(config)
-    trained = plan(spec, prof, {"task": "sft", "max_length": 1024})
-    if trained.fits:
-        return t(f"fit.{trained.train_type}") if trained.train_type in ("full", "lora", "qlora") else t("fit.lora")
-    return t("fit.infer") if plan(spec, prof, {"task": "infer", "max_length": 1024}).fits else t("fit.no")
+    return t(f"fit.{fit_here(ModelSpec.from_config(config), prof)}")
 
 
 def model_spec(values: dict[str, Any]):
