@@ -48,13 +48,43 @@ def make_service(home, admins: tuple[str, ...] = ("root",), **limits) -> BotServ
     return BotService(cfg, JobStore(home))
 
 
+_SLEEPER = """
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[1])
+def stop(signum, frame):
+    out.write_text(signal.Signals(signum).name)
+    sys.exit(128 + signum)
+signal.signal(signal.SIGINT, stop)
+signal.signal(signal.SIGTERM, stop)
+out.with_suffix(".ready").touch()
+time.sleep(300)
+"""
+
+
+class Sleeper(subprocess.Popen):
+    """An idle process that writes the name of the signal that stopped it: the job core's liveness check reaps
+    a dead child itself (then Popen sees exit 0), so the signal is read from the file, not the return code."""
+
+    def stopped_by(self, timeout: float = 30.0) -> str:
+        end = time.monotonic() + timeout
+        while not self.signal_file.exists():
+            assert time.monotonic() < end, "the process was not stopped"
+            time.sleep(0.05)
+        return self.signal_file.read_text()
+
+
 @pytest.fixture
-def sleeper(home):
+def sleeper(home, tmp_path):
     """A real (idle) process in its own session, standing in for a running job's process."""
-    # SIGINT back to its default: a test process started in the background by a non-interactive shell (the CI
-    # lane's second process) has SIGINT ignored, and `sleep` would inherit that.
-    proc = subprocess.Popen(["sleep", "300"], start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # Its own handlers for SIGINT/SIGTERM: a test process started in the background by a non-interactive shell
+    # (the CI lane's second process) has SIGINT ignored, and a plain child would inherit that.
+    signal_file = tmp_path / "sleeper.signal"
+    proc = Sleeper([sys.executable, "-c", _SLEEPER, str(signal_file)], start_new_session=True)
+    proc.signal_file = signal_file
+    end = time.monotonic() + 30
+    while not signal_file.with_suffix(".ready").exists():
+        assert time.monotonic() < end and proc.poll() is None, "the sleeper did not start"
+        time.sleep(0.02)
     yield proc
     if proc.poll() is None:
         proc.kill()
