@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MEM = re.compile(r"memory: measured ([\d.]+) GiB \(([^)]*)\)(?:, predicted ([\d.]+) GiB \(([-+\d.]+)% off)?")
+MEM = re.compile(r"memory: measured ([\d.]+) GiB \((.*?)\)(?:, predicted ([\d.]+) GiB \(([-+\d.]+)% off)?")
 
 
 class Steps:
@@ -60,6 +60,9 @@ class Steps:
                 rec.update(predicted_gib=float(m.group(3)), error_pct=float(m.group(4)))
         self.record(rec, " ".join(cmd[3:]), text)
         return proc
+
+    def record_file(self) -> None:
+        (self.out / "results.json").write_text(json.dumps(self.results, indent=1))
 
     def record(self, rec: dict, what: str = "", text: str = "") -> None:
         self.results.append(rec)
@@ -172,7 +175,20 @@ def tiny_steps(steps: Steps, work: Path, quick: bool) -> tuple[Path, Path | None
     return tiny, ckpts[-1]
 
 
-def memory_steps(steps: Steps, work: Path, tiny: Path, quick: bool) -> None:
+# What moves the peak: batch, length, gradient checkpointing, full vs LoRA (one shape; 7B with ms-swift's default
+# gradient checkpointing on).
+GRID = [
+    ("qwen2.5-0.5b-instruct", "full", 1, ["--gradient_checkpointing", "false"]),
+    ("qwen2.5-0.5b-instruct", "full", 4, ["--gradient_checkpointing", "true"]),
+    ("qwen2.5-0.5b-instruct", "full-L1024", 4, ["--gradient_checkpointing", "false", "--max_length", "1024"]),
+    ("qwen2.5-0.5b-instruct", "lora", 4, ["--gradient_checkpointing", "false"]),
+    ("qwen2.5-0.5b-instruct", "lora", 4, ["--gradient_checkpointing", "true"]),
+    ("qwen2.5-1.5b-instruct", "lora", 4, ["--gradient_checkpointing", "true"]),
+    ("qwen2.5-7b-instruct", "lora", 2, ["--gradient_checkpointing", "true"]),
+]
+
+
+def memory_steps(steps: Steps, work: Path, tiny: Path, quick: bool, grid: bool = False) -> None:
     """Predicted vs measured peak on registry shapes (random weights), as `swift sft` prints it."""
     length = 256 if quick else 2048
     data = long_dataset(work / "long.jsonl", 64, length * 2)
@@ -187,6 +203,8 @@ def memory_steps(steps: Steps, work: Path, tiny: Path, quick: bool) -> None:
         ("qwen2.5-0.5b-instruct", "full-zero2", 4, ["--deepspeed", "zero2"]),
         ("qwen2.5-0.5b-instruct", "full-zero3", 4, ["--deepspeed", "zero3"]),
     ]
+    if grid:
+        cases = GRID
     made: dict[str, Path] = {}
     for key, kind, batch, extra in cases:
         if key not in made:
@@ -198,9 +216,15 @@ def memory_steps(steps: Steps, work: Path, tiny: Path, quick: bool) -> None:
                 steps.record({"step": f"make-{key}", "rc": 1, "error": f"{type(e).__name__}: {e}"[:500]})
                 continue
         train_type = "full" if kind.startswith("full") else "lora"
-        steps.swift(f"mem-{key}-{kind}-b{batch}", "sft", "--model", made[key], "--train_type", train_type,
-                    "--per_device_train_batch_size", batch, "--output_dir", work / f"out-{key}-{kind}",
-                    *common, *extra, timeout=300)
+        gc = "-gc" if "true" in extra else ""
+        out = work / f"out-{key}-{kind}{gc}-b{batch}"
+        steps.swift(f"mem-{key}-{kind}{gc}-b{batch}", "sft", "--model", made[key], "--train_type", train_type,
+                    "--per_device_train_batch_size", batch, "--output_dir", out, *common, *extra, timeout=300)
+        rows = [json.loads(line) for f in out.glob("v*/logging.jsonl") for line in f.read_text().splitlines()]
+        steps.results[-1].update(
+            step1_peak_mib=next((r.get("memory_cuda_max_allocated_mib") for r in rows if r.get("step") == 1), None),
+            tokens_per_sec=next((r.get("tokens_per_sec") for r in reversed(rows) if r.get("tokens_per_sec")), None))
+        steps.record_file()
     for key in made:  # disk: the 7B folder alone is 15 GB
         shutil.rmtree(made[key], ignore_errors=True)
 
@@ -210,7 +234,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--work", type=Path, default=Path("/tmp/gpu_check"))
     ap.add_argument("--quick", action="store_true", help="small shapes (a dry run of the script on any machine)")
-    ap.add_argument("--only", choices=["tiny", "memory", "serve"], action="append")
+    ap.add_argument("--only", choices=["tiny", "memory", "serve", "grid"], action="append")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -222,13 +246,14 @@ def main() -> None:
     tiny, adapter = tiny_steps(steps, args.work, args.quick) if only & {"tiny", "serve"} else (None, None)
     if "serve" in only and adapter is not None:
         serve_clients(steps, tiny, adapter, 8123)
-    steps.swift("vllm-absent", "deploy", "--model", tiny or args.work / "tiny", "--infer_backend", "vllm",
+    if only & {"tiny", "serve"}:
+        steps.swift("vllm-absent", "deploy", "--model", tiny or args.work / "tiny", "--infer_backend", "vllm",
                 "--port", "8124", timeout=120)
-    if "memory" in only:
+    if only & {"memory", "grid"}:
         if tiny is None:
             tiny = args.work / "tiny"
             steps.swift("tiny-model", "tiny-model", "--out", tiny, timeout=120)
-        memory_steps(steps, args.work, tiny, args.quick)
+        memory_steps(steps, args.work, tiny, args.quick, grid="grid" in only)
     if "tiny" in only and not args.quick:  # the main job on CUDA, last: the tiny steps above cover its parts
         steps.swift("demo-tiny", "demo", "--model", "tiny", "--workdir", args.work / "demo", timeout=300)
 
