@@ -4,14 +4,12 @@ Results are read back from the jobs' folders: eval_report.json (score and n per 
 from __future__ import annotations
 
 import json
-import math
 import socket
 from pathlib import Path
 from typing import Any
 
 BUILTIN_SETS = ("yichui_math", "yichui_mcq")
 ACTIONS = ("eval", "merge", "gguf", "deploy")
-Z95 = 1.959964
 
 
 class ActionError(ValueError):
@@ -105,17 +103,6 @@ def start_action(store, job, action: str, body: dict, user: str = "web") -> list
 
 
 # --- results ---------------------------------------------------------------------------------------------------
-def wilson(score: float, n: int) -> tuple[float, float]:
-    """95% Wilson interval of a mean of n 0/1 scores (how much a set of n items can tell)."""
-    if n <= 0:
-        return 0.0, 1.0
-    z2 = Z95 * Z95
-    denom = 1 + z2 / n
-    center = (score + z2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(max(score * (1 - score), 0.0) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, center - half), min(1.0, center + half)
-
-
 def eval_outputs(job) -> tuple[dict | None, list]:
     """(eval_report.json, eval_compare.json entries or []) of the eval job's newest run folder under output/."""
     reports = sorted(Path(job.job_dir, "output").glob("*/eval_report.json"), key=lambda p: p.stat().st_mtime)
@@ -127,14 +114,17 @@ def eval_outputs(job) -> tuple[dict | None, list]:
 
 
 def _entry(res: dict) -> dict:
-    lo, hi = wilson(float(res["score"]), int(res["n"]))
+    from swift_cli.engine.eval.interval import score_interval
+
+    lo, hi = score_interval(res)
     return {"score": round(float(res["score"]), 4), "n": int(res["n"]), "low": round(lo, 4), "high": round(hi, 4)}
 
 
 def eval_results(children: list[tuple[object, dict]]) -> list[dict]:
     """One row per dataset: {dataset, metric, before: {score, n, low, high}, after: {...}, diff: {diff, low, high,
     verdict} | None} from the run's finished eval jobs (the newest of each role wins). Each score's interval is
-    the 95% Wilson interval over its n items; the difference's is swift eval's paired bootstrap (eval_compare.json,
+    the one `swift eval` saved next to it (95% Wilson over its n items, swift_cli/engine/eval/interval.py); the
+    difference's is swift eval's paired bootstrap (eval_compare.json,
     written when one job scored base and adapter on the same items)."""
     sides: dict[str, dict] = {"before": {}, "after": {}}
     diffs: dict[str, dict] = {}
