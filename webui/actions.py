@@ -1,4 +1,4 @@
-"""What a finished run offers: evaluate before/after, export (merge LoRA, GGUF), deploy — each a `swift ...` job
+"""What a finished run offers: evaluate before/after, export (merge LoRA, GGUF, quantize), deploy — each a `swift ...` job
 linked to the run (jobs/links.py), its argv rendered by the one renderer from option values (never a shell string).
 Results are read back from the jobs' folders: eval_report.json (score and n per model and dataset)."""
 from __future__ import annotations
@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 BUILTIN_SETS = ("yichui_math", "yichui_mcq")
-ACTIONS = ("eval", "merge", "gguf", "deploy")
+ACTIONS = ("eval", "merge", "gguf", "quantize", "deploy")
+# What `swift export` quantizes on this CPU machine (swift_cli/options/export.py): --quant_method with --quant_bits
+# 4 or 8 (ms-swift's gptq/awq need CUDA), and --gguf_type for the GGUF file.
+QUANT_BITS = (4, 8)
 
 
 class ActionError(ValueError):
@@ -66,6 +69,29 @@ def eval_plans(target: dict, body: dict) -> list[tuple[str, dict[str, Any]]]:
     return [("before", {"model": target["model"], **common}), ("after", {"model": target["checkpoint"], **common})]
 
 
+def _gguf_type(body: dict) -> str:
+    from swift_cli.options.export import GGUF_TYPES
+
+    kind = str(body.get("gguf_type") or "f16")
+    if kind not in GGUF_TYPES:
+        raise ActionError(f"--gguf_type {kind}: choose one of {', '.join(GGUF_TYPES)}")
+    return kind
+
+
+def _quant(body: dict) -> tuple[str, int]:
+    """(--quant_method, --quant_bits) of a quantize action: a method that runs on a CPU, 4 or 8 bits."""
+    from swift_cli.options.export import CPU_QUANT_METHODS
+
+    method = str(body.get("quant_method") or "hqq")
+    if method not in CPU_QUANT_METHODS:
+        raise ActionError(f"--quant_method {method}: the run page quantizes with {', '.join(CPU_QUANT_METHODS)} "
+                          f"(gptq/awq need a CUDA GPU)")
+    bits = _int(body, "quant_bits", 4, 1, 64)
+    if bits not in QUANT_BITS:
+        raise ActionError(f"--quant_bits {bits}: choose 4 or 8")
+    return method, bits
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,7 +110,11 @@ def action_plans(action: str, target: dict, body: dict) -> list[tuple[str, str, 
             raise ActionError("merge: the run trained all weights (--train_type full); there is no LoRA to merge")
         return [("export", "merge", {**base, "merge_lora": True, **check}, {})]
     if action == "gguf":
-        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf", **check}, {})]
+        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf", "gguf_type": _gguf_type(body),
+                                    **check}, {})]
+    if action == "quantize":
+        method, bits = _quant(body)
+        return [("export", f"{method}-int{bits}", {**base, "quant_method": method, "quant_bits": bits, **check}, {})]
     if action == "deploy":
         port = free_port()
         return [("deploy", "deploy", {**base, "host": "127.0.0.1", "port": port},

@@ -37,6 +37,8 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.title": ("When done: evaluate, export, deploy", "完成后：评测、导出、部署"),
     "act.limit": ("items per set", "每个评测集条数"), "act.eval": ("Evaluate before/after", "评测训练前/后"),
     "act.merge": ("Export: merge LoRA", "导出：合并 LoRA"), "act.gguf": ("Export: GGUF", "导出：GGUF"),
+    "act.gguf_type": ("GGUF tensor type (--gguf_type)", "GGUF 张量类型（--gguf_type）"),
+    "act.quantize": ("Export: quantize", "导出：量化"),
     "act.deploy": ("Deploy (127.0.0.1)", "部署（127.0.0.1）"), "act.dataset": ("dataset", "数据集"),
     "act.before": ("before [95% interval]", "训练前 [95% 区间]"), "act.after": ("after [95% interval]", "训练后 [95% 区间]"),
     "compare.scores": ("Scores with 95% intervals", "得分与 95% 区间"),

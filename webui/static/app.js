@@ -195,7 +195,8 @@ function initActions(id) {
     const btn = ev.target.closest("button.action");
     if (!btn) return;
     btn.disabled = true;
-    const r = await post(`/jobs/${id}/actions/${btn.dataset.action}`, {eval_limit: $("#eval-limit").value});
+    const r = await post(`/jobs/${id}/actions/${btn.dataset.action}`, {eval_limit: $("#eval-limit").value,
+      gguf_type: $("#gguf-type").value, quant_method: $("#quant-method").value, quant_bits: $("#quant-bits").value});
     const j = await r.json();
     $("#action-error").hidden = r.ok; if (!r.ok) $("#action-error").textContent = j.error;
     btn.disabled = false; refresh();
