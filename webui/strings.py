@@ -47,6 +47,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.interval": ("Each score: 95% Wilson interval over its n items; the difference: swift eval's paired "
                      "bootstrap on the same items.", "每个分数：n 条样本上的 95% Wilson 区间；差值：swift eval 在相同样本上的配对自助法区间。"),
     "run.monitor": ("Memory: measured peak vs the plan's prediction", "内存：实测峰值与规划预测"),
+    "chat.image": ("Image (vision-language models)", "图片（多模态模型）"),
     "chat.job_ckpt": ("the last checkpoint of job", "任务的最新 checkpoint："),
     "compare.pick": ("Jobs to compare (ids, comma separated)", "要对比的任务（编号，逗号分隔）"),
     "compare.diff": ("Config differences", "配置差异"), "compare.curves": ("Loss curves", "损失曲线"),

@@ -217,9 +217,17 @@ function initChat() {
     const div = document.createElement("div"); div.className = `msg ${role}`; div.textContent = text;
     $("#messages").appendChild(div); return div;
   }
+  function dataUrl(file) {  // the picked image as a data URL: the server never opens a path or URL we pass
+    return new Promise((ok, fail) => { const fr = new FileReader(); fr.onload = () => ok(fr.result);
+      fr.onerror = fail; fr.readAsDataURL(file); });
+  }
   async function send() {
     const text = $("#chat-input").value.trim(); if (!text) return;
-    $("#chat-input").value = ""; bubble("user", text); history.push({role: "user", content: text});
+    const file = $("#chat-image").files[0];
+    $("#chat-input").value = ""; bubble("user", file ? `${text} [${file.name}]` : text);
+    history.push({role: "user", content: file ? [{type: "text", text},
+      {type: "image_url", image_url: {url: await dataUrl(file)}}] : text});
+    $("#chat-image").value = "";
     const out = bubble("assistant", box.dataset.tLoading); out.dataset.done = "false";
     const body = {messages: history, system: $("#chat-system").value, job: box.dataset.job,
       model: $("#chat-model").value, temperature: Number($("#chat-temperature").value),
