@@ -36,10 +36,14 @@ def plan_for(command: str, argv: list[str]):
     from swift_cli.options.parse import parse_command
     from swift_cli.options.render import command_config
 
+    hardware = None
+    if command in OTHER_PLANNED and "--hardware" in argv:  # a cloud machine's profile (jobs/cloud.pick_machine):
+        i = argv.index("--hardware")                       # these commands have no --hardware flag of their own
+        argv, hardware = argv[:i] + argv[i + 2:], (argv[i + 1:i + 2] or [None])[0]
     _, cfg = parse_command(command_config(command), argv)
     try:
         if command in OTHER_PLANNED:
-            return job_plan(cfg, command)
+            return job_plan(cfg, command, hardware)
         return make_plan(cfg, task, free=False)
     except Exception:  # noqa: BLE001 - no estimate must not block a job (as a run does: planning.run_plan)
         return None

@@ -56,3 +56,17 @@ def test_admission_starts_beside_a_running_job_or_queues_with_the_reason(monkeyp
     full = admission.admit("eval", [], running_peaks=[plan.free_bytes - plan.peak_bytes // 2])
     assert full.action == "queue" and full.reason.startswith(f"needs {plan.peak_bytes / GIB:.2f} GiB;")
     assert "free next to the running jobs" in full.reason
+
+
+def test_a_cloud_profile_plans_an_eval_job_too(tmp_path):
+    """jobs/cloud.pick_machine adds --hardware NAME, a flag `swift eval` does not have: admission plans on that
+    profile instead of failing to parse (the tiny model's config.json alone, no weights)."""
+    import json
+
+    from jobs.admission import plan_for
+
+    (tmp_path / "config.json").write_text(json.dumps({**SMOL, "architectures": ["LlamaForCausalLM"]}))
+    there = plan_for("eval", ["--model", str(tmp_path), "--hardware", "t4"])
+    assert there.hardware == "t4" and there.device_kind == "cuda" and there.fits
+    assert there.breakdown["weights"] == ModelSpec.from_config(SMOL).params_total * 2      # fp16 on a T4
+    assert plan_for("export", ["--model", str(tmp_path), "--hardware", "t4"]).hardware == "t4"
