@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TASK_OF_COMMAND = {"sft": "sft", "pt": "pt", "dpo": "dpo", "rlhf": "dpo", "infer": "infer"}
+# Jobs planned by hardware/job_memory.py: serving (weights + KV cache; eval serves the model it scores) and export
+# (2 × weights).
+OTHER_PLANNED = ("infer", "eval", "deploy", "app", "export")
 
 
 @dataclass
@@ -27,14 +30,20 @@ def plan_for(command: str, argv: list[str]):
     """The planner's Plan for `swift command argv` exactly as it would run (free=False), or None where no
     estimate can be made (a command the planner does not model)."""
     task = TASK_OF_COMMAND.get(command)
-    if task is None:
+    if task is None and command not in OTHER_PLANNED:
         return None
-    from swift_cli.engine.planning import make_plan
+    from swift_cli.engine.planning import job_plan, make_plan
     from swift_cli.options.parse import parse_command
     from swift_cli.options.render import command_config
 
+    hardware = None
+    if command in OTHER_PLANNED and "--hardware" in argv:  # a cloud machine's profile (jobs/cloud.pick_machine):
+        i = argv.index("--hardware")                       # these commands have no --hardware flag of their own
+        argv, hardware = argv[:i] + argv[i + 2:], (argv[i + 1:i + 2] or [None])[0]
     _, cfg = parse_command(command_config(command), argv)
     try:
+        if command in OTHER_PLANNED:
+            return job_plan(cfg, command, hardware)
         return make_plan(cfg, task, free=False)
     except Exception:  # noqa: BLE001 - no estimate must not block a job (as a run does: planning.run_plan)
         return None
@@ -55,5 +64,5 @@ def admit(command: str, argv: list[str], running_peaks: list[int]) -> Verdict:
     used = sum(running_peaks)
     if used and plan.peak_bytes + used > plan.free_bytes:
         return Verdict("queue", plan.peak_bytes, plan.free_bytes,
-                       f"needs {_gib(plan.peak_bytes)}; {_gib(plan.free_bytes - used)} free next to the running jobs")
+                       f"needs {_gib(plan.peak_bytes)}; {_gib(max(plan.free_bytes - used, 0))} free next to the running jobs")
     return Verdict("start", plan.peak_bytes, plan.free_bytes)

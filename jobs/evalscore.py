@@ -2,9 +2,10 @@
 dataset with a 95% interval, and its change from the base model with a paired 95% interval.
 
 The training process scores the base model ("base", step 0) and every saved checkpoint into the run folder's
-evalscope_eval/<label>/<run>/ (eval_report.json, predictions.jsonl: one row per scored item). The intervals are
-the percentile bootstrap of swift_cli/engine/eval/compare.py over those items: the score's over the checkpoint's
-item scores, the change's over the per-item differences (paired by item)."""
+evalscope_eval/<label>/<run>/ (eval_report.json, predictions.jsonl: one row per scored item). The score's interval
+is the one `swift eval` saved next to it in eval_report.json (95% Wilson over its n items,
+swift_cli/engine/eval/interval.py: the same one the web UI shows); the change's is the paired percentile bootstrap
+of swift_cli/engine/eval/compare.py over the per-item differences."""
 from __future__ import annotations
 
 import json
@@ -27,6 +28,16 @@ def _rows(label_dir: Path) -> list[dict]:
     return [json.loads(line) for line in files[-1].read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _saved(label_dir: Path, model: str, dataset: str) -> dict | None:
+    """The dataset's result in the newest eval_report.json under one label ({score, n, low, high, ...})."""
+    files = sorted(label_dir.glob("*/eval_report.json"))
+    if not files:
+        return None
+    models = json.loads(files[-1].read_text(encoding="utf-8")).get("models", {})
+    per = models.get(model) or next(iter(models.values()), {})
+    return per.get(dataset)
+
+
 def _step(label: str) -> int:
     tail = label.rpartition("-")[2]
     return int(tail) if tail.isdigit() else -1
@@ -35,7 +46,8 @@ def _step(label: str) -> int:
 def eval_scores(run_dirs: list[Path], checkpoint: str | None = None) -> list[dict]:
     """[{dataset, label, n, score, low, high, base?, diff?, diff_low?, diff_high?}] for the named checkpoint
     (else the last one scored) of the newest run folder that has scores; [] when nothing was scored."""
-    from swift_cli.engine.eval.compare import compare, paired_interval
+    from swift_cli.engine.eval.compare import compare
+    from swift_cli.engine.eval.interval import score_interval
 
     root = next((rd / "evalscope_eval" for rd in reversed(run_dirs) if (rd / "evalscope_eval").is_dir()), None)
     if root is None:
@@ -48,14 +60,13 @@ def eval_scores(run_dirs: list[Path], checkpoint: str | None = None) -> list[dic
     after, base = _rows(pick), _rows(root / "base")
     out = []
     for dataset in sorted({r["dataset"] for r in after}):
-        items = [float(r["score"]) for r in after if r["dataset"] == dataset]
-        low, high = paired_interval(items)
-        entry = {"dataset": dataset, "label": pick.name, "n": len(items), "score": sum(items) / len(items),
-                 "low": low, "high": high}
+        items = [r for r in after if r["dataset"] == dataset]
+        score = sum(float(r["score"]) for r in items) / len(items)
+        low, high = score_interval(_saved(pick, items[0]["model"], dataset) or {"score": score, "n": len(items)})
+        entry = {"dataset": dataset, "label": pick.name, "n": len(items), "score": score, "low": low, "high": high}
         mine = [r for r in base if r["dataset"] == dataset]
         if mine:
-            theirs = [r for r in after if r["dataset"] == dataset]
-            (cmp,) = compare(mine, mine[0]["model"], theirs, theirs[0]["model"])
+            (cmp,) = compare(mine, mine[0]["model"], items, items[0]["model"])
             entry |= {"base": cmp["a"], "diff": cmp["diff"], "diff_low": cmp["low"], "diff_high": cmp["high"]}
         out.append(entry)
     return out

@@ -1,17 +1,18 @@
-"""What a finished run offers: evaluate before/after, export (merge LoRA, GGUF), deploy — each a `swift ...` job
+"""What a finished run offers: evaluate before/after, export (merge LoRA, GGUF, quantize), deploy — each a `swift ...` job
 linked to the run (jobs/links.py), its argv rendered by the one renderer from option values (never a shell string).
 Results are read back from the jobs' folders: eval_report.json (score and n per model and dataset)."""
 from __future__ import annotations
 
 import json
-import math
 import socket
 from pathlib import Path
 from typing import Any
 
 BUILTIN_SETS = ("yichui_math", "yichui_mcq")
-ACTIONS = ("eval", "merge", "gguf", "deploy")
-Z95 = 1.959964
+ACTIONS = ("eval", "merge", "gguf", "quantize", "deploy")
+# What `swift export` quantizes on this CPU machine (swift_cli/options/export.py): --quant_method with --quant_bits
+# 4 or 8 (ms-swift's gptq/awq need CUDA), and --gguf_type for the GGUF file.
+QUANT_BITS = (4, 8)
 
 
 class ActionError(ValueError):
@@ -68,6 +69,29 @@ def eval_plans(target: dict, body: dict) -> list[tuple[str, dict[str, Any]]]:
     return [("before", {"model": target["model"], **common}), ("after", {"model": target["checkpoint"], **common})]
 
 
+def _gguf_type(body: dict) -> str:
+    from swift_cli.options.export import GGUF_TYPES
+
+    kind = str(body.get("gguf_type") or "f16")
+    if kind not in GGUF_TYPES:
+        raise ActionError(f"--gguf_type {kind}: choose one of {', '.join(GGUF_TYPES)}")
+    return kind
+
+
+def _quant(body: dict) -> tuple[str, int]:
+    """(--quant_method, --quant_bits) of a quantize action: a method that runs on a CPU, 4 or 8 bits."""
+    from swift_cli.options.export import CPU_QUANT_METHODS
+
+    method = str(body.get("quant_method") or "hqq")
+    if method not in CPU_QUANT_METHODS:
+        raise ActionError(f"--quant_method {method}: the run page quantizes with {', '.join(CPU_QUANT_METHODS)} "
+                          f"(gptq/awq need a CUDA GPU)")
+    bits = _int(body, "quant_bits", 4, 1, 64)
+    if bits not in QUANT_BITS:
+        raise ActionError(f"--quant_bits {bits}: choose 4 or 8")
+    return method, bits
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,7 +110,11 @@ def action_plans(action: str, target: dict, body: dict) -> list[tuple[str, str, 
             raise ActionError("merge: the run trained all weights (--train_type full); there is no LoRA to merge")
         return [("export", "merge", {**base, "merge_lora": True, **check}, {})]
     if action == "gguf":
-        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf", **check}, {})]
+        return [("export", "gguf", {**base, "merge_lora": target["lora"], "to": "gguf", "gguf_type": _gguf_type(body),
+                                    **check}, {})]
+    if action == "quantize":
+        method, bits = _quant(body)
+        return [("export", f"{method}-int{bits}", {**base, "quant_method": method, "quant_bits": bits, **check}, {})]
     if action == "deploy":
         port = free_port()
         return [("deploy", "deploy", {**base, "host": "127.0.0.1", "port": port},
@@ -105,17 +133,6 @@ def start_action(store, job, action: str, body: dict, user: str = "web") -> list
 
 
 # --- results ---------------------------------------------------------------------------------------------------
-def wilson(score: float, n: int) -> tuple[float, float]:
-    """95% Wilson interval of a mean of n 0/1 scores (how much a set of n items can tell)."""
-    if n <= 0:
-        return 0.0, 1.0
-    z2 = Z95 * Z95
-    denom = 1 + z2 / n
-    center = (score + z2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(max(score * (1 - score), 0.0) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, center - half), min(1.0, center + half)
-
-
 def eval_outputs(job) -> tuple[dict | None, list]:
     """(eval_report.json, eval_compare.json entries or []) of the eval job's newest run folder under output/."""
     reports = sorted(Path(job.job_dir, "output").glob("*/eval_report.json"), key=lambda p: p.stat().st_mtime)
@@ -127,14 +144,17 @@ def eval_outputs(job) -> tuple[dict | None, list]:
 
 
 def _entry(res: dict) -> dict:
-    lo, hi = wilson(float(res["score"]), int(res["n"]))
+    from swift_cli.engine.eval.interval import score_interval
+
+    lo, hi = score_interval(res)
     return {"score": round(float(res["score"]), 4), "n": int(res["n"]), "low": round(lo, 4), "high": round(hi, 4)}
 
 
 def eval_results(children: list[tuple[object, dict]]) -> list[dict]:
     """One row per dataset: {dataset, metric, before: {score, n, low, high}, after: {...}, diff: {diff, low, high,
     verdict} | None} from the run's finished eval jobs (the newest of each role wins). Each score's interval is
-    the 95% Wilson interval over its n items; the difference's is swift eval's paired bootstrap (eval_compare.json,
+    the one `swift eval` saved next to it (95% Wilson over its n items, swift_cli/engine/eval/interval.py); the
+    difference's is swift eval's paired bootstrap (eval_compare.json,
     written when one job scored base and adapter on the same items)."""
     sides: dict[str, dict] = {"before": {}, "after": {}}
     diffs: dict[str, dict] = {}

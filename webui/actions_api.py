@@ -20,7 +20,7 @@ def run_actions(store, job_id: int) -> dict:
 
 @router.post("/jobs/{job_id}/actions/{action}")
 async def start(request: Request, job_id: int, action: str):
-    """Start `action` (eval | merge | gguf | deploy) on finished run `job_id` as linked job(s)."""
+    """Start `action` (eval | merge | gguf | quantize | deploy) on finished run `job_id` as linked job(s)."""
     store = request.app.state.console.store
     try:
         body = await request.json()

@@ -168,16 +168,17 @@ async def events(request: Request, job_id: int, after: int = 0):
 
 @router.post("/api/chat")
 async def chat(request: Request):
-    """Stream one answer (text/plain pieces) from our deploy server for the page's model (or the run's adapter)."""
-    from webui.chat import ChatError
+    """Stream one answer (text/plain pieces) from our deploy server for the page's model (or the run's adapter); a
+    user turn may carry an image (an image_url data URL part) for a vision-language model."""
+    from webui.chat import ChatError, chat_messages
 
     console = _console(request)
     body = await request.json()
+    try:
+        messages = chat_messages(body)
+    except ChatError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
     model, adapter = await run_in_threadpool(_chat_target, console, body)
-    messages = [m for m in body.get("messages", []) if isinstance(m, dict) and m.get("role") in
-                ("system", "user", "assistant") and isinstance(m.get("content"), str)]
-    if body.get("system"):
-        messages = [{"role": "system", "content": str(body["system"])}, *messages]
     try:
         server = await run_in_threadpool(console.chats.get, model, adapter)
     except ChatError as exc:

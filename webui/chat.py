@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -34,6 +35,41 @@ def _die_with_parent() -> None:
 
 class ChatError(RuntimeError):
     """The model server could not start or answer (one line)."""
+
+
+IMAGE_DATA_URL = re.compile(r"data:image/(png|jpeg|gif|webp|bmp);base64,[A-Za-z0-9+/=\s]+")
+MAX_IMAGE_CHARS = 8 * 2**20       # an 8 MiB data URL (≈ 6 MiB image): larger ones are refused in one line
+
+
+def _part(part, i: int) -> dict:
+    """One content part the page may send: text, or an image as a data URL (the browser read the file; the UI
+    never passes a URL or path for the model server to open)."""
+    if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+        return {"type": "text", "text": part["text"]}
+    url = (part.get("image_url") or {}).get("url") if isinstance(part, dict) and part.get("type") == "image_url" \
+        else None
+    if not isinstance(url, str) or not IMAGE_DATA_URL.fullmatch(url):
+        raise ChatError(f"messages[{i}]: an image must be a png/jpeg/gif/webp/bmp file (sent as a data URL)")
+    if len(url) > MAX_IMAGE_CHARS:
+        raise ChatError(f"messages[{i}]: the image is over {MAX_IMAGE_CHARS // 2**20} MiB as a data URL")
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def chat_messages(body: dict) -> list[dict]:
+    """The page's conversation as OpenAI messages: text content, or content parts (text + image_url, for a
+    vision-language model: our deploy server turns them into pixels); the page's system prompt first."""
+    out = []
+    for i, m in enumerate(body.get("messages") or []):
+        if not (isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")):
+            continue
+        content = m.get("content")
+        if isinstance(content, list) and m["role"] == "user":
+            out.append({"role": "user", "content": [_part(p, i) for p in content]})
+        elif isinstance(content, str):
+            out.append({"role": m["role"], "content": content})
+    if body.get("system"):
+        out = [{"role": "system", "content": str(body["system"])}, *out]
+    return out
 
 
 class ChatServer:

@@ -56,11 +56,13 @@ async def run_page(request: Request, job_id: int):
     if job is None:
         return HTMLResponse(f"<p>no job {job_id}</p>", 404)
     from jobs.meta import read_meta
+    from swift_cli.options.export import CPU_QUANT_METHODS, GGUF_TYPES
     from webui.actions_api import run_actions
 
     return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job),
                    actions=await run_in_threadpool(run_actions, store, job_id),
-                   parent=read_meta(job.job_dir).get("parent") if job.job_dir else None)
+                   parent=read_meta(job.job_dir).get("parent") if job.job_dir else None,
+                   gguf_types=GGUF_TYPES, quant_methods=CPU_QUANT_METHODS)
 
 
 @router.get("/compare", response_class=HTMLResponse)

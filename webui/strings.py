@@ -37,6 +37,8 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.title": ("When done: evaluate, export, deploy", "完成后：评测、导出、部署"),
     "act.limit": ("items per set", "每个评测集条数"), "act.eval": ("Evaluate before/after", "评测训练前/后"),
     "act.merge": ("Export: merge LoRA", "导出：合并 LoRA"), "act.gguf": ("Export: GGUF", "导出：GGUF"),
+    "act.gguf_type": ("GGUF tensor type (--gguf_type)", "GGUF 张量类型（--gguf_type）"),
+    "act.quantize": ("Export: quantize", "导出：量化"),
     "act.deploy": ("Deploy (127.0.0.1)", "部署（127.0.0.1）"), "act.dataset": ("dataset", "数据集"),
     "act.before": ("before [95% interval]", "训练前 [95% 区间]"), "act.after": ("after [95% interval]", "训练后 [95% 区间]"),
     "compare.scores": ("Scores with 95% intervals", "得分与 95% 区间"),
@@ -45,6 +47,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "act.interval": ("Each score: 95% Wilson interval over its n items; the difference: swift eval's paired "
                      "bootstrap on the same items.", "每个分数：n 条样本上的 95% Wilson 区间；差值：swift eval 在相同样本上的配对自助法区间。"),
     "run.monitor": ("Memory: measured peak vs the plan's prediction", "内存：实测峰值与规划预测"),
+    "chat.image": ("Image (vision-language models)", "图片（多模态模型）"),
     "chat.job_ckpt": ("the last checkpoint of job", "任务的最新 checkpoint："),
     "compare.pick": ("Jobs to compare (ids, comma separated)", "要对比的任务（编号，逗号分隔）"),
     "compare.diff": ("Config differences", "配置差异"), "compare.curves": ("Loss curves", "损失曲线"),

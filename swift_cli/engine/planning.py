@@ -121,6 +121,21 @@ def make_plan(cfg, task: str, data_stats: dict | None = None, free: bool = True)
     return add_vision(decoder, config, cfg, data_stats)
 
 
+def job_plan(cfg, command: str, hardware: str | None = None):
+    """The memory plan of a non-training job (`swift infer/eval/deploy/app/export`) exactly as it would run, on
+    this machine or a named hardware profile: hardware/job_memory.py from the model's config.json alone; None for
+    a command it does not model."""
+    from hardware.job_memory import job_plan as plan
+    from hardware.spec import ModelSpec
+
+    config = model_config(cfg)
+    train = getattr(cfg, "train", None)
+    given = getattr(getattr(cfg, "model", None), "torch_dtype", None)
+    dtype = given if given not in (None, "auto") else (config.get("dtype") or config.get("torch_dtype") or "float32")
+    return plan(ModelSpec.from_config(config), load_profile(hardware or getattr(train, "hardware", None)),
+                command, wishes(cfg, "infer", free=False), dtype=str(dtype))
+
+
 def command_line(cfg, task: str, plan, command: str | None = None) -> str:
     """The equivalent `swift ...` command: what the user set, then the planner's flags (one renderer)."""
     flags = {k: v for k, v in plan.flags.items() if k != "nproc_per_node"}

@@ -17,6 +17,7 @@ from bot.finetune import build
 from jobs.evalscore import eval_lines, eval_scores
 from jobs.meta import update_meta
 from jobs.store import render_job_argv
+from swift_cli.engine.eval.interval import wilson, with_interval
 from tests.bot.conftest import make_service
 
 
@@ -26,8 +27,8 @@ def _scored(run: Path, label: str, scores: list[float]) -> None:
     rows = [{"model": "default", "dataset": "yichui_mcq", "subset": "en" if i % 2 else "zh", "index": i // 2,
              "score": s, "correct": s >= 1.0} for i, s in enumerate(scores)]
     (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (folder / "eval_report.json").write_text(json.dumps({"models": {"default": {"yichui_mcq": {
-        "score": sum(scores) / len(scores), "n": len(scores)}}}}))
+    (folder / "eval_report.json").write_text(json.dumps({"models": {"default": {"yichui_mcq": with_interval({
+        "score": sum(scores) / len(scores), "n": len(scores)})}}}))                # as swift eval saves it
 
 
 def _run(tmp: Path) -> Path:
@@ -51,12 +52,26 @@ def test_eval_shorthand_becomes_ms_swift_flags(tmp_path):
 def test_score_interval_and_change_from_base(tmp_path):
     (s,) = eval_scores([_run(tmp_path)])
     assert (s["dataset"], s["label"], s["n"], s["score"], s["base"]) == ("yichui_mcq", "checkpoint-6", 8, 0.75, 0.25)
+    assert (s["low"], s["high"]) == wilson(0.75, 8)           # the interval swift eval saved, as the web UI shows
     assert 0.3 < s["low"] < 0.75 < s["high"] <= 1.0                               # 6 of 8: a wide interval
     assert s["diff"] == 0.5 and 0 < s["diff_low"] < 0.5 < s["diff_high"] <= 0.875  # 4 items better, none worse
     (line,) = eval_lines([s])
     assert line.startswith(f"eval yichui_mcq: 0.750 (95% CI {s['low']:.3f}–{s['high']:.3f}, n=8) at checkpoint-6; "
                            f"base 0.250, change +0.500 (95% CI +")
     assert eval_scores([tmp_path / "nothing"]) == []
+
+
+def test_score_interval_is_read_from_the_saved_report(tmp_path):
+    run = _run(tmp_path)
+    (report,) = (run / "evalscope_eval" / "checkpoint-6").glob("*/eval_report.json")
+    saved = json.loads(report.read_text())
+    saved["models"]["default"]["yichui_mcq"] |= {"low": 0.123, "high": 0.987}
+    report.write_text(json.dumps(saved))
+    (s,) = eval_scores([run])
+    assert (s["low"], s["high"]) == (0.123, 0.987)                # not recomputed: one interval, written once
+    report.unlink()                                               # an older run without the report: same formula
+    (s,) = eval_scores([run])
+    assert (s["low"], s["high"]) == wilson(0.75, 8)
 
 
 def test_final_reply_carries_the_eval_score(home):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from swift_cli.engine.eval.interval import wilson
 from tests.conftest import REPO, swift
 
 GEN = '{"max_tokens": 12}'  # short answers keep the runs quick; greedy (temperature 0) is the default
@@ -44,6 +45,8 @@ def test_builtin_sets_report_table_and_items(direct):
         assert set(dataset["subsets"]) == {"en", "zh"}
         assert dataset["n"] == 6 and all(s["n"] == 3 for s in dataset["subsets"].values())
         assert 0.0 <= dataset["score"] <= 1.0
+        lo, hi = wilson(dataset["score"], 6)            # the one interval every reader shows, saved with the score
+        assert (dataset["low"], dataset["high"], dataset["interval"]) == (lo, hi, "wilson95") and lo < hi
     assert report["model_loads"] == 1  # one load for the whole run, not one per item or dataset
     assert report["memory"]["measured_peak_mib"] > 0  # the resource monitor ran beside the evaluation
     assert len(rows) == 12

@@ -91,3 +91,25 @@ def test_jobs_cli(tmp_path, tiny_model):
     assert "done" in swift("jobs", "list", env=env).stdout
     bad = swift("jobs", "show", "99", env=env)
     assert bad.returncode == 2 and "no job 99" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_eval_job_starts_beside_a_running_training_job(store, tiny_model):
+    """An eval job has the planner's estimate now (weights + KV cache), so it starts next to a training job when
+    both fit, and waits with the estimate in its reason when they do not."""
+    train = store.submit("sft", _values(tiny_model, 400))
+    assert train.status == "running", train.reason
+    _wait(store, train.id, lambda j: (j.last_step or 0) >= 1)
+    values = {"model": str(tiny_model), "eval_dataset": ["yichui_mcq"], "eval_limit": 1,
+              "eval_generation_config": '{"max_tokens": 4}'}
+    ev = store.submit("eval", values)
+    assert ev.status == "running" and ev.predicted_peak and ev.predicted_peak < 2**30, (ev.status, ev.reason)
+    assert store.get(train.id).status == "running"                      # side by side
+    store.table.update(train.id, predicted_peak=10**15)                 # now pretend training holds all memory
+    waiting = store.submit("eval", values)
+    assert waiting.status == "queued" and waiting.reason.startswith("needs 0.")
+    assert "free next to the running jobs" in waiting.reason
+    store.stop(train.id, grace=120)
+    assert store.get(waiting.id).status in ("running", "done")        # started once the training ended
+    done = _wait(store, ev.id, lambda j: j.status == "done", timeout=600)
+    assert done.exit_code == 0 and list(Path(done.job_dir, "output").glob("*/eval_report.json"))
+    store.stop(waiting.id, grace=60)

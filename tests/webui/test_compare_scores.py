@@ -8,7 +8,7 @@ import re
 
 from jobs.meta import update_meta
 from tests.webui.conftest import write_run
-from webui.actions import wilson
+from swift_cli.engine.eval.interval import wilson, with_interval
 
 
 def _eval_job(store, parent: int, role: str, models: dict, compared: list | None = None) -> int:
@@ -55,6 +55,15 @@ def test_scores_with_intervals_side_by_side(make_client):
     l10, h10 = wilson(0.7, 10)
     l40, h40 = wilson(0.7, 40)
     assert h10 - l10 > h40 - l40 > 0
+
+
+def test_the_page_shows_the_interval_swift_eval_saved(make_client):
+    client, console = make_client(lang="en")
+    a = write_run(console.store, [{"step": 1, "loss": 2.0}])
+    saved = with_interval(_res(0.5, 40)) | {"low": 0.123, "high": 0.987}         # a saved interval is not recomputed
+    _eval_job(console.store, a, "after", {"ckpt": {"yichui_math": saved}})
+    html = client.get(f"/compare?ids={a}").text
+    assert "0.500 [0.123, 0.987]" in html
 
 
 def test_wilson_interval_is_the_textbook_one():

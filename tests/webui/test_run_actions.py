@@ -1,14 +1,16 @@
 """A finished run's actions through HTTP (TestClient against the real app, real subprocess jobs on the tiny model):
-evaluate before/after (both scores with their 95% interval on the page), export (merge LoRA, GGUF) and deploy on
-127.0.0.1 (its URL answers /v1/models), each a job linked to the run and listed on the run page."""
+evaluate before/after (both scores with their 95% interval on the page), export (merge LoRA, GGUF with a chosen
+tensor type, quantize with hqq and the result served by `swift infer`) and deploy on 127.0.0.1 (its URL answers /v1/models), each a job linked to the run and listed on the run page."""
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import swift
 from tests.webui.conftest import csrf_of
 
 
@@ -43,7 +45,10 @@ def _bad_requests_are_refused_with_one_line(client, console, h, run_id) -> None:
     assert client.post(f"/jobs/{run_id}/actions/eval", json={}).status_code == 403          # CSRF as every POST
     for action, body, words in (("launch-rockets", {}, "unknown action"),
                                 ("eval", {"eval_limit": "lots"}, "--eval_limit"),
-                                ("eval", {"eval_dataset": ["gsm8k"]}, "--eval_dataset gsm8k")):
+                                ("eval", {"eval_dataset": ["gsm8k"]}, "--eval_dataset gsm8k"),
+                                ("quantize", {"quant_method": "gptq"}, "--quant_method gptq"),
+                                ("quantize", {"quant_bits": "3"}, "--quant_bits 3"),
+                                ("gguf", {"gguf_type": "q2_k"}, "--gguf_type q2_k")):
         r = client.post(f"/jobs/{run_id}/actions/{action}", json=body, headers=h)
         assert r.status_code == 400 and words in r.json()["error"] and "\n" not in r.json()["error"], r.text
     assert client.post("/jobs/999/actions/eval", json={}, headers=h).status_code == 404
@@ -54,7 +59,9 @@ def test_eval_export_deploy_linked_to_the_run(finished_run):
     client, console, h, run_id = finished_run
     _bad_requests_are_refused_with_one_line(client, console, h, run_id)
     ids = {}
-    for action, body in (("eval", {"eval_limit": 1, "max_tokens": 8}), ("merge", {"verify": False}), ("gguf", {"verify": False})):
+    for action, body in (("eval", {"eval_limit": 1, "max_tokens": 8}), ("merge", {"verify": False}),
+                         ("gguf", {"verify": False, "gguf_type": "q8_0"}),
+                         ("quantize", {"verify": False, "quant_method": "hqq", "quant_bits": "4"})):
         r = client.post(f"/jobs/{run_id}/actions/{action}", json=body, headers=h)
         assert r.status_code == 200, r.text
         (job,) = r.json()["jobs"]
@@ -62,12 +69,15 @@ def test_eval_export_deploy_linked_to_the_run(finished_run):
         ids[action] = job["id"]
     assert "--eval_base true" in client.get(f"/api/jobs/{ids['eval']}").json()["command_line"]
     assert "--verify false" in client.get(f"/api/jobs/{ids['gguf']}").json()["command_line"]   # the test's choice
-    for job_id in ids.values():                         # the three ran one after another (queue: no estimate)
+    assert "--gguf_type q8_0" in client.get(f"/api/jobs/{ids['gguf']}").json()["command_line"]
+    assert "--quant_method hqq --quant_bits 4" in client.get(f"/api/jobs/{ids['quantize']}").json()["command_line"]
+    for job_id in ids.values():                         # side by side where the estimates fit (jobs/admission.py)
         assert _wait(client, job_id)["status"] == "done", client.get(f"/api/jobs/{job_id}").json()["log"]
 
     data = client.get(f"/api/jobs/{run_id}/actions").json()
     assert [(j["id"], j["action"], j["status"]) for j in data["jobs"]] == \
-        [(ids["eval"], "eval", "done"), (ids["merge"], "merge", "done"), (ids["gguf"], "gguf", "done")]
+        [(ids["eval"], "eval", "done"), (ids["merge"], "merge", "done"), (ids["gguf"], "gguf", "done"),
+         (ids["quantize"], "quantize", "done")]
     assert {row["dataset"] for row in data["eval"]} == {"yichui_math", "yichui_mcq"}
     for row in data["eval"]:
         for side in ("before", "after"):
@@ -86,6 +96,11 @@ def test_eval_export_deploy_linked_to_the_run(finished_run):
     merged = Path(console.store.get(ids["merge"]).job_dir) / "output"
     assert (merged / "config.json").is_file() and list(merged.glob("*.safetensors")), list(merged.iterdir())
     assert list((Path(console.store.get(ids["gguf"]).job_dir) / "output").rglob("*.gguf"))
+    quantized = Path(console.store.get(ids["quantize"]).job_dir) / "output"
+    assert json.loads((quantized / "yichui_quant.json").read_text())["method"] == "hqq"
+    infer = swift("infer", "--model", quantized, "--query", "who are you?", "--max_new_tokens", "8")
+    assert infer.returncode == 0 and infer.stdout.strip(), infer.stderr[-1000:]      # the quantized model serves
+    assert 'data-action="quantize"' in page and '<option>torchao</option>' in page and '>q8_0</option>' in page
 
     r = client.post(f"/jobs/{run_id}/actions/deploy", json={}, headers=h)
     (dep,) = r.json()["jobs"]

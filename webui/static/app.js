@@ -195,7 +195,8 @@ function initActions(id) {
     const btn = ev.target.closest("button.action");
     if (!btn) return;
     btn.disabled = true;
-    const r = await post(`/jobs/${id}/actions/${btn.dataset.action}`, {eval_limit: $("#eval-limit").value});
+    const r = await post(`/jobs/${id}/actions/${btn.dataset.action}`, {eval_limit: $("#eval-limit").value,
+      gguf_type: $("#gguf-type").value, quant_method: $("#quant-method").value, quant_bits: $("#quant-bits").value});
     const j = await r.json();
     $("#action-error").hidden = r.ok; if (!r.ok) $("#action-error").textContent = j.error;
     btn.disabled = false; refresh();
@@ -216,9 +217,17 @@ function initChat() {
     const div = document.createElement("div"); div.className = `msg ${role}`; div.textContent = text;
     $("#messages").appendChild(div); return div;
   }
+  function dataUrl(file) {  // the picked image as a data URL: the server never opens a path or URL we pass
+    return new Promise((ok, fail) => { const fr = new FileReader(); fr.onload = () => ok(fr.result);
+      fr.onerror = fail; fr.readAsDataURL(file); });
+  }
   async function send() {
     const text = $("#chat-input").value.trim(); if (!text) return;
-    $("#chat-input").value = ""; bubble("user", text); history.push({role: "user", content: text});
+    const file = $("#chat-image").files[0];
+    $("#chat-input").value = ""; bubble("user", file ? `${text} [${file.name}]` : text);
+    history.push({role: "user", content: file ? [{type: "text", text},
+      {type: "image_url", image_url: {url: await dataUrl(file)}}] : text});
+    $("#chat-image").value = "";
     const out = bubble("assistant", box.dataset.tLoading); out.dataset.done = "false";
     const body = {messages: history, system: $("#chat-system").value, job: box.dataset.job,
       model: $("#chat-model").value, temperature: Number($("#chat-temperature").value),

@@ -24,7 +24,10 @@ def _metric_label(metric: dict) -> str:
 
 
 def summarize(evalscope_dir: Path, model: str) -> dict:
-    """{dataset: {score, n, metric, subsets: {subset: {score, n}}}} from EvalScope's report files."""
+    """{dataset: {score, n, low, high, interval, metric, subsets: {subset: {score, n}}}} from EvalScope's report
+    files; low/high is the score's 95% interval (interval.py)."""
+    from swift_cli.engine.eval.interval import with_interval
+
     out = {}
     for path in sorted((evalscope_dir / "reports" / model).glob("*.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -34,8 +37,8 @@ def summarize(evalscope_dir: Path, model: str) -> dict:
         subsets = {s["name"]: {"score": s["score"], "n": s["num"]}
                    for cat in metric.get("categories", []) for s in cat.get("subsets", [])
                    if not s.get("is_aggregate")}
-        out[report["dataset_name"]] = {"score": metric["score"], "n": metric["num"], "metric": _metric_label(metric),
-                                       "subsets": subsets}
+        out[report["dataset_name"]] = with_interval({"score": metric["score"], "n": metric["num"],
+                                                     "metric": _metric_label(metric), "subsets": subsets})
     return out
 
 
