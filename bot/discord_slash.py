@@ -27,6 +27,9 @@ SLASH = {
     "quota": ("your limits and today's use", []),
     "chat": ("ask a finished job's model", [("job", "a job id", True), ("prompt", "one line", True)]),
     "recipes": ("recipes shared in this channel", []),
+    "recipe": ("share a run's recipe, or start one", [
+        ("action", "save <name> <job> | use <name> [key=value ...]", True), ("name", "the recipe's name", True),
+        ("rest", "save: the job id; use: key=value ...", False)]),
     "help": ("the commands", []),
 }
 
@@ -39,36 +42,38 @@ def slash_text(verb: str, **options: str | None) -> str:
 
 def _callback(adapter, verb: str):
     """A callback whose signature declares the verb's options (discord.py reads them from the annotations)."""
-    names = [name for name, _, _ in SLASH[verb][1]]
-    required = {name for name, _, req in SLASH[verb][1] if req}
-    params = ", ".join(["interaction: discord.Interaction",
-                        *[f"{n}: str" if n in required else f"{n}: str | None = None" for n in names]])
-    body = f"    return await run(interaction, dict({', '.join(f'{n}={n}' for n in names)}))\n"
-    scope = {"discord": discord, "run": lambda inter, opts: adapter.on_slash(inter, verb, opts)}
-    exec(f"async def {verb}({params}):\n{body}", scope)      # noqa: S102 - a fixed template, names from SLASH only
-    return scope[verb]
+    async def run(interaction: discord.Interaction, **options: str | None) -> None:
+        await adapter.on_slash(interaction, verb, options)
 
+    async def job_request(interaction: discord.Interaction, model_method: str, dataset: str,
+                          options: str | None = None) -> None:
+        await run(interaction, model_method=model_method, dataset=dataset, options=options)
 
-def _recipe_callback(adapter):
+    async def one_job(interaction: discord.Interaction, job: str) -> None:
+        await run(interaction, job=job)
+
+    async def maybe_job(interaction: discord.Interaction, job: str | None = None) -> None:
+        await run(interaction, job=job)
+
+    async def job_prompt(interaction: discord.Interaction, job: str, prompt: str) -> None:
+        await run(interaction, job=job, prompt=prompt)
+
     async def recipe(interaction: discord.Interaction, action: Literal["save", "use"], name: str,
                      rest: str | None = None) -> None:
-        await adapter.on_slash(interaction, "recipe", {"action": action, "name": name, "rest": rest})
+        await run(interaction, action=action, name=name, rest=rest)
 
-    return recipe
+    async def bare(interaction: discord.Interaction) -> None:
+        await run(interaction)
+
+    return {"finetune": job_request, "plan": job_request, "status": maybe_job, "cancel": one_job,
+            "chat": job_prompt, "recipe": recipe}.get(verb, bare)
 
 
 def build_tree(adapter, tree: app_commands.CommandTree) -> app_commands.CommandTree:
     """Every verb as a slash command on `tree`, each routed to `adapter.on_slash`."""
     for verb, (description, options) in SLASH.items():
-        cmd = app_commands.Command(name=verb, description=description, callback=_callback(adapter, verb))
-        for name, text, _ in options:
-            cmd._params[name].description = text
-        tree.add_command(cmd)
-    cmd = app_commands.Command(name="recipe", description="share a run's recipe, or start one",
-                               callback=_recipe_callback(adapter))
-    cmd._params["action"].description = "save <name> <job> | use <name> [key=value ...]"
-    cmd._params["rest"].description = "save: the job id; use: key=value ..."
-    tree.add_command(cmd)
+        callback = app_commands.describe(**{name: text for name, text, _ in options})(_callback(adapter, verb))
+        tree.add_command(app_commands.Command(name=verb, description=description, callback=callback))
     return tree
 
 
