@@ -263,6 +263,8 @@ class BotService:
 
         job = self.store.get(track.job_id)
         meta = read_meta(job.job_dir)
+        if meta.get("backend") == "cloud" and job.status in ACTIVE:
+            self._pull_cloud(track, job)
         records = [d for _, _, d in read_events(self.store.run_dirs(job))] if job.job_dir else []
         hit = None if track.stopping else breach(job, meta.get("max_runtime_s"), meta.get("idle_s"), records=records)
         if hit:
@@ -286,6 +288,19 @@ class BotService:
         text = samples_message(self.store, job, self.config.sample_prompts)
         self.audit.write("result", user=track.user, job=job.id, samples=text)
         return [Out(text, track.channel, final=True)] if text else []
+
+    def _pull_cloud(self, track: Track, job) -> None:
+        """A cloud job's records as the machine last uploaded them, at most once per progress interval."""
+        from bot.finish import pull_progress
+
+        now = time.monotonic()
+        if now - track.extra.get("pulled", -1e9) < self.config.progress_interval_s:
+            return
+        track.extra["pulled"] = now
+        try:
+            pull_progress(self.artifacts, job)
+        except Exception as exc:  # noqa: BLE001 - the store unreachable for a moment: the next poll tries again
+            self.audit.write("decision", job=job.id, decision="progress-unavailable", reply=type(exc).__name__)
 
     def _notified(self, track: Track, job, stage: str) -> None:
         """What chat has been told of the job's end, kept in meta.json so a restarted bot never says it twice."""

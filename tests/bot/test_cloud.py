@@ -167,7 +167,9 @@ sys.exit(subprocess.call(["bash", "-c", task["run"]], cwd={machine!r}, env=env))
 
 def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, monkeypatch):
     """The cloud machine is this one (mocked: the task's run script executed locally by a stand-in `sky`); the
-    artifact store is a real SeaweedFS server. The machine's upload is what the bot links to."""
+    artifact store is a real SeaweedFS server. While it trains, the machine copies its logging.jsonl to the store
+    (jobs/push_progress.py) and the bot edits the progress message from it; the machine's final upload is what
+    the bot links to."""
     import hashlib
     import sys
     import urllib.request
@@ -182,11 +184,22 @@ def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, m
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
     monkeypatch.setenv("YICHUI_PYTHON", sys.executable)             # the machine's project install
     cfg = BotConfig(backend="cloud", sky_bin=str(sky), progress_interval_s=0.0, sample_prompts=(),
-                    store={"kind": "s3", "bucket": "yichui-cloud", "endpoint": seaweed, "ttl_s": 600})
+                    store={"kind": "s3", "bucket": "yichui-cloud", "endpoint": seaweed, "ttl_s": 600,
+                           "progress_every_s": 0.5})
     svc = BotService(cfg, JobStore(home))
     outs = svc.handle(Ctx("alice"), ".finetune tiny-lora self-cognition max_steps=4 save_steps=4 logging_steps=1")
     assert outs[0].text.startswith("job 1 running on cloud "), outs[0].text
-    text = _final(svc, timeout=400)
+    assert "jobs.push_progress yichui-job-1 1 0.5 &" in (home / "jobs" / "1" / "task.yaml").read_text()
+    edits, text, end = [], None, time.monotonic() + 400
+    while text is None:
+        assert time.monotonic() < end, svc.store.log_tail(1)
+        running = svc.store.get(1).status == "running"
+        for out in svc.poll():
+            edits += [out.text] if out.key and running else []
+            text = out.text if out.final else text
+        time.sleep(0.3)
+    mid = [e for e in edits if re.search(r"· step [1-4]/4 · .*loss \d", e)]
+    assert mid and all(" · cloud " in e for e in mid), edits                 # progress from the machine's log
     assert text.startswith("job 1 done"), (text, svc.store.log_tail(1))
     (ckpt,) = machine.glob("yichui-job-1/output/v*/checkpoint-4")
     want = hashlib.sha256((ckpt / "adapter_model.safetensors").read_bytes()).hexdigest()
@@ -203,3 +216,4 @@ def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, m
     assert "--secret AWS_ACCESS_KEY_ID --secret AWS_SECRET_ACCESS_KEY" in launch
     for f in [calls, *home.rglob("*.yaml"), *home.rglob("*.log"), *home.rglob("*.json*"), *machine.rglob("*.log")]:
         assert S3_SECRET not in f.read_text(errors="replace"), f                  # never written or logged
+    assert svc.artifacts.read("job-1/machine/progress/logging.jsonl")          # what the machine copied meanwhile
