@@ -217,3 +217,42 @@ def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, m
     for f in [calls, *home.rglob("*.yaml"), *home.rglob("*.log"), *home.rglob("*.json*"), *machine.rglob("*.log")]:
         assert S3_SECRET not in f.read_text(errors="replace"), f                  # never written or logged
     assert svc.artifacts.read("job-1/machine/progress/logging.jsonl")          # what the machine copied meanwhile
+
+
+def test_mock_cloud_eval_score_in_the_final_reply_through_real_s3(home, seaweed, monkeypatch):
+    """A cloud job that asked for eval: the machine's final upload (jobs/push.py, run here: mocked machine) carries
+    its evalscope_eval scores to the real S3 server; the bot brings them home and the final reply has the score
+    with its interval, kept in the job table. The scores are written in the layout the training's EvalScope
+    callback writes (a real scored run takes ~3 min: tests/eval/test_eval_training.py covers that layout)."""
+    import json
+
+    from jobs.meta import update_meta
+    from jobs.push import push
+    from tests.bot.conftest import S3_KEY, S3_SECRET
+    from tests.bot.test_eval_reply import _run
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    store = {"kind": "s3", "bucket": "yichui-cloud-eval", "endpoint": seaweed, "ttl_s": 600}
+    svc = BotService(BotConfig(progress_interval_s=0.0, sample_prompts=(), store=store), JobStore(home))
+    job_id = svc.store.table.insert("alice", "sft", ["sft", "--eval_use_evalscope", "true"], "running")
+    job_dir = svc.store.root / "jobs" / str(job_id)
+    job_dir.mkdir(parents=True)
+    machine = home.parent / "machine" / f"yichui-job-{job_id}"               # the cloud machine's job folder
+    run = _run(machine)
+    (run / "logging.jsonl").write_text("".join(json.dumps({"step": s, "max_steps": 6, "loss": 2.0 - s / 10,
+                                                           "time": time.time()}) + "\n" for s in (1, 6)))
+    (machine / "train.log").write_text("training\n")
+    env = {"YICHUI_S3_BUCKET": store["bucket"], "YICHUI_S3_ENDPOINT": seaweed}
+    manifest = push(machine, job_id, 0, env=env)
+    assert "evalscope_eval/checkpoint-6/20260101-000000/predictions.jsonl" in manifest
+    (job_dir / "exit_code").write_text("0")
+    svc.store.table.update(job_id, job_dir=str(job_dir), started=time.time() - 60, pid=1)
+    update_meta(job_dir, platform="console", channel="console", notified="accepted", backend="cloud",
+                machine="cloud L4", price_per_h=0.7)
+    svc.reattach("console")
+    (text,) = [o.text for _ in range(3) for o in svc.poll() if o.final]
+    assert text.startswith(f"job {job_id} done") and "trained on the machine: step 6, loss 1.900 → 1.400" in text
+    assert "\neval yichui_mcq: 0.750 (95% CI " in text and "at checkpoint-6; base 0.250, change +0.500" in text
+    assert svc.store.get(job_id).score == 0.75
+    assert read_meta(job_dir)["record"]["eval"][0]["score"] == 0.75
