@@ -174,11 +174,24 @@ class BotService:
     def _do_status(self, ctx: Ctx, msg) -> list[Out]:
         if msg.words:
             job = self._owned(ctx, msg.words[0], "status")
-            records = [d for _, _, d in self.store.events(job.id) if "step" in d]
-            return [Out(progress_text(job, records, read_meta(job.job_dir)), ctx.channel)]
+            return [Out(self._status_text(job), ctx.channel)]
         jobs = self.store.list(user=ctx.user)[-10:]
         lines = [f"job {j.id}: {j.status} step={j.last_step} loss={j.last_loss}" for j in jobs]
         return [Out("\n".join(lines) or "no jobs yet; try .finetune tiny-lora self-cognition", ctx.channel)]
+
+    def _status_text(self, job) -> str:
+        """The job's progress line; for a finished job also its structured record (kept in meta.json by the final
+        message, else computed from the run folder now)."""
+        from bot.progress import record_summary, record_text
+
+        meta = read_meta(job.job_dir) if job.job_dir else {}
+        records = [d for _, _, d in self.store.events(job.id) if "step" in d]
+        text = progress_text(job, records, meta)
+        if job.status in ACTIVE or not job.job_dir:
+            return text
+        record = meta.get("record") or record_summary(job, [d for _, _, d in read_events(self.store.run_dirs(job))],
+                                                      meta)
+        return f"{text}\n{record_text(record)}"
 
     def _do_cancel(self, ctx: Ctx, msg) -> list[Out]:
         job = self._owned(ctx, msg.words[0] if msg.words else None, "cancel")
