@@ -47,6 +47,9 @@ def test_task_for_qwen7b_lora_wiki_zh(tmp_path):
     assert s3["envs"] == {"PYTHONUNBUFFERED": "1", "YICHUI_S3_BUCKET": "b", "YICHUI_S3_ENDPOINT": "https://oss.example"}
     assert s3["secrets"] == {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}    # names only, no values
     assert s3["setup"] == "bash scripts/yichuidingyin.sh --install-only --extras bot"        # boto3 for the upload
+    run = s3["run"].splitlines()                    # the machine copies its log to the store while it trains
+    assert run[3:5] == ['"$PY" -m jobs.push_progress yichui-job-7 7 30 &', "pusher=$!"]
+    assert run[5].startswith("timeout --signal=INT") and run[6:8] == ["code=$?", 'kill "$pusher" 2>/dev/null']
     scored = task_config(7, [*argv, "--eval_use_evalscope", "true"], "L4", 30, 86400, store={"kind": "s3", "bucket": "b"})
     assert scored["setup"].endswith("--extras bot,eval")
 
