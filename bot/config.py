@@ -98,6 +98,9 @@ def load(path: str | Path | None) -> BotConfig:
     for key in ("admins", "sample_prompts"):
         if key in values:
             values[key] = tuple(values[key])
+    every = (values.get("store") or {}).get("progress_every_s", 30)
+    if isinstance(every, bool) or not isinstance(every, (int, float)) or every <= 0:
+        raise Refused(f"{path}: store.progress_every_s must be a number of seconds > 0 (got {every!r})")
     for layer in ("channels", "users"):
         for name, changes in (values.get(layer) or {}).items():
             _merge(values["limits"], changes, f"{layer}.{name}")   # checked now, merged per request

@@ -1,5 +1,6 @@
-"""The Discord adapter (discord.py): prefix commands `.finetune ...` etc.; one progress message per job, edited in
-place (at most one edit per `progress_interval_s`, 5 s by default: inside Discord's 5 edits / 5 s per channel).
+"""The Discord adapter (discord.py): prefix commands `.finetune ...` etc. and the same verbs as slash commands
+(bot/discord_slash.py); one progress message per job, edited in place (at most one edit per
+`progress_interval_s`, 5 s by default: inside Discord's 5 edits / 5 s per channel).
 The token comes from DISCORD_TOKEN only; it is never printed or logged."""
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from bot.service import BotService, Ctx, Out
 
 
 class DiscordAdapter:
-    def __init__(self, service: BotService, poll_s: float = 2.0):
-        self.service, self.poll_s = service, poll_s
+    def __init__(self, service: BotService, poll_s: float = 2.0, sync_commands: bool = False):
+        from bot.discord_slash import build_tree
+
+        self.service, self.poll_s, self.sync_commands = service, poll_s, sync_commands
         intents = discord.Intents.default()
         intents.message_content = True
         intents.members = True
@@ -24,6 +27,7 @@ class DiscordAdapter:
         self._poller: asyncio.Task | None = None
         for verb in VERBS:
             self._register(verb)
+        build_tree(self, self.bot.tree)      # the same verbs as slash commands
         self.bot.setup_hook = self._setup_hook
 
     def _register(self, verb: str) -> None:
@@ -34,8 +38,16 @@ class DiscordAdapter:
 
         self.bot.command(name=verb)(command)
 
+    async def on_slash(self, interaction: discord.Interaction, verb: str, options: dict) -> list[Out]:
+        """A slash command: the same service handler as the prefix command (bot/discord_slash.py)."""
+        from bot.discord_slash import answer
+
+        return await answer(self, interaction, verb, options)
+
     async def _setup_hook(self) -> None:
         await asyncio.to_thread(self.service.reattach, "discord")      # jobs started before a restart
+        if self.sync_commands:
+            await self.bot.tree.sync()      # registers the slash commands with Discord (global commands)
         self._poller = asyncio.create_task(self._poll_forever())
 
     async def _poll_forever(self) -> None:
@@ -65,7 +77,6 @@ class DiscordAdapter:
             else:
                 await channel.send(text)
 
-
     async def _find(self, channel, key: str) -> discord.Message | None:
         """The progress message posted before a restart (its id is in the job's meta.json), if it still exists."""
         ref = await asyncio.to_thread(self.service.message_ref, key)
@@ -84,5 +95,5 @@ def run_discord(service: BotService, poll_s: float = 2.0) -> int:
     if not token:
         raise UsageError("swift bot --platform discord: set DISCORD_TOKEN in the environment (never on the command "
                          "line or in bot.yaml)")
-    DiscordAdapter(service, poll_s).bot.run(token, log_handler=None)
+    DiscordAdapter(service, poll_s, sync_commands=True).bot.run(token, log_handler=None)
     return 0

@@ -72,10 +72,29 @@ def _eval_lines(store: JobStore, job: Job, record: dict) -> list[str]:
     return eval_lines(scores)
 
 
+def _cloud_run(job: Job) -> Path:
+    """Where a cloud job's records land in its job folder (a run folder the job core reads like a local one)."""
+    run = Path(job.job_dir) / "output" / "v0-cloud"
+    run.mkdir(parents=True, exist_ok=True)
+    return run
+
+
+def pull_progress(artifacts, job: Job) -> bool:
+    """A running cloud job's logging.jsonl as the machine last uploaded it (jobs/push_progress.py), copied into
+    the job's folder so its progress message is built like a local job's. False when nothing is there yet."""
+    from jobs.push_progress import PROGRESS
+
+    log = artifacts.read(PROGRESS.format(id=job.id))
+    if not log:
+        return False
+    (_cloud_run(job) / "logging.jsonl").write_bytes(log)
+    return True
+
+
 def bring_home(artifacts, job: Job) -> dict | None:
     """A cloud job's outputs, uploaded by the machine (jobs/push.py): its manifest ({name: {sha256, bytes}}), and
-    its logging.jsonl copied into the job's folder (output/v0-cloud/) so the record has the loss trend. None when
-    nothing came back (no manifest in the store)."""
+    its logging.jsonl and eval scores (evalscope_eval/...) copied into the job's folder (output/v0-cloud/) so the
+    record has the loss trend and the final reply the score. None when nothing came back (no manifest)."""
     from jobs.push import PREFIX
 
     prefix = PREFIX.format(id=job.id)
@@ -83,11 +102,13 @@ def bring_home(artifacts, job: Job) -> dict | None:
     if raw is None:
         return None
     manifest = json.loads(raw)
-    log = artifacts.read(prefix + "logging.jsonl") if "logging.jsonl" in manifest else None
-    if log is not None:
-        run = Path(job.job_dir) / "output" / "v0-cloud"
-        run.mkdir(parents=True, exist_ok=True)
-        (run / "logging.jsonl").write_bytes(log)
+    for name in manifest:
+        if name == "logging.jsonl" or name.startswith("evalscope_eval/"):
+            body = artifacts.read(prefix + name)
+            if body is not None and ".." not in Path(name).parts:
+                dest = _cloud_run(job) / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(body)
     return manifest
 
 

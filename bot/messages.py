@@ -17,7 +17,8 @@ HELP = """commands:
 .chat <job> <prompt> ask a finished job's model
 .recipes             recipes shared in this channel
 .recipe save <name> <job> | .recipe use <name> [key=value ...]
-.help                this text"""
+.help                this text
+On Discord and Slack each command is also a slash command: /finetune, /plan, /status ..."""
 
 
 @dataclass(frozen=True)

@@ -53,13 +53,35 @@ def record_summary(job: Job, records: list[dict], meta: dict) -> dict:
     """The structured record of a finished job (the benchmark row): machine, model, method, peaks, throughput,
     loss trend, wall time, cost."""
     losses = [r["loss"] for r in records if "loss" in r]
-    last = records[-1] if records else {}
+    steps = [r["step"] for r in records if isinstance(r.get("step"), int)]
     peaks = [r["peak_mib"] for r in records if "peak_mib" in r]
-    tps = [r["tokens_per_sec"] for r in records if "tokens_per_sec" in r]
+    predicted = [r["predicted_peak_mib"] for r in records if r.get("predicted_peak_mib")]
+    tps = [r.get("tokens_per_sec", r.get("monitor_tokens_per_sec")) for r in records]
+    tps = [t for t in tps if isinstance(t, (int, float))]
     return {"job": job.id, "machine": meta.get("machine", "local"), "model": meta.get("model"),
-            "method": meta.get("method"), "predicted_peak_mib": last.get("predicted_peak_mib"),
+            "method": meta.get("method"), "predicted_peak_mib": predicted[-1] if predicted else None,
             "measured_peak_mib": max(peaks) if peaks else None, "tokens_per_sec": tps[-1] if tps else None,
             "loss_first": losses[0] if losses else None, "loss_last": losses[-1] if losses else None,
-            "loss_trend": losses[:: max(1, len(losses) // 10)], "steps": last.get("step"),
+            "loss_trend": losses[:: max(1, len(losses) // 10)], "steps": max(steps) if steps else None,
             "wall_s": round((job.ended or time.time()) - job.started, 1) if job.started else None,
             "cost_usd": round(cost_so_far(job, meta), 4), "status": job.status}
+
+
+def _mib(value) -> str:
+    return f"{value / 1024:.2f} GiB" if value and value >= 1024 else (f"{value:.0f} MiB" if value else "?")
+
+
+def record_text(record: dict) -> str:
+    """A finished job's record for `.status <job>`: `machine local · model tiny · method lora`, then peaks,
+    throughput, loss trend, wall time and cost, one line each."""
+    trend = " ".join(f"{x:.2f}" for x in record.get("loss_trend") or [])
+    tps = record.get("tokens_per_sec")
+    lines = [f"machine {record.get('machine')} · model {record.get('model')} · method {record.get('method')}",
+             f"peak: predicted {_mib(record.get('predicted_peak_mib'))}, measured "
+             f"{_mib(record.get('measured_peak_mib'))}",
+             f"throughput: {tps:.0f} tokens/s" if isinstance(tps, (int, float)) else "throughput: ?",
+             f"loss: {trend or '?'}" + (f" ({record['steps']} steps)" if record.get("steps") else ""),
+             f"wall time {_clock(record.get('wall_s'))} · cost ${record.get('cost_usd') or 0:.2f}"]
+    if record.get("eval"):
+        lines += [f"eval {s['dataset']}: {s['score']:.3f} at {s['label']}" for s in record["eval"]]
+    return "\n".join(lines)

@@ -174,11 +174,24 @@ class BotService:
     def _do_status(self, ctx: Ctx, msg) -> list[Out]:
         if msg.words:
             job = self._owned(ctx, msg.words[0], "status")
-            records = [d for _, _, d in self.store.events(job.id) if "step" in d]
-            return [Out(progress_text(job, records, read_meta(job.job_dir)), ctx.channel)]
+            return [Out(self._status_text(job), ctx.channel)]
         jobs = self.store.list(user=ctx.user)[-10:]
         lines = [f"job {j.id}: {j.status} step={j.last_step} loss={j.last_loss}" for j in jobs]
         return [Out("\n".join(lines) or "no jobs yet; try .finetune tiny-lora self-cognition", ctx.channel)]
+
+    def _status_text(self, job) -> str:
+        """The job's progress line; for a finished job also its structured record (kept in meta.json by the final
+        message, else computed from the run folder now)."""
+        from bot.progress import record_summary, record_text
+
+        meta = read_meta(job.job_dir) if job.job_dir else {}
+        records = [d for _, _, d in self.store.events(job.id) if "step" in d]
+        text = progress_text(job, records, meta)
+        if job.status in ACTIVE or not job.job_dir:
+            return text
+        record = meta.get("record") or record_summary(job, [d for _, _, d in read_events(self.store.run_dirs(job))],
+                                                      meta)
+        return f"{text}\n{record_text(record)}"
 
     def _do_cancel(self, ctx: Ctx, msg) -> list[Out]:
         job = self._owned(ctx, msg.words[0] if msg.words else None, "cancel")
@@ -263,6 +276,8 @@ class BotService:
 
         job = self.store.get(track.job_id)
         meta = read_meta(job.job_dir)
+        if meta.get("backend") == "cloud" and job.status in ACTIVE:
+            self._pull_cloud(track, job)
         records = [d for _, _, d in read_events(self.store.run_dirs(job))] if job.job_dir else []
         hit = None if track.stopping else breach(job, meta.get("max_runtime_s"), meta.get("idle_s"), records=records)
         if hit:
@@ -286,6 +301,19 @@ class BotService:
         text = samples_message(self.store, job, self.config.sample_prompts)
         self.audit.write("result", user=track.user, job=job.id, samples=text)
         return [Out(text, track.channel, final=True)] if text else []
+
+    def _pull_cloud(self, track: Track, job) -> None:
+        """A cloud job's records as the machine last uploaded them, at most once per progress interval."""
+        from bot.finish import pull_progress
+
+        now = time.monotonic()
+        if now - track.extra.get("pulled", -1e9) < self.config.progress_interval_s:
+            return
+        track.extra["pulled"] = now
+        try:
+            pull_progress(self.artifacts, job)
+        except Exception as exc:  # noqa: BLE001 - the store unreachable for a moment: the next poll tries again
+            self.audit.write("decision", job=job.id, decision="progress-unavailable", reply=type(exc).__name__)
 
     def _notified(self, track: Track, job, stage: str) -> None:
         """What chat has been told of the job's end, kept in meta.json so a restarted bot never says it twice."""

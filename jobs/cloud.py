@@ -61,19 +61,25 @@ def remote_argv(argv: list[str], job_id: int) -> list[str]:
     return out + ["--output_dir", f"yichui-job-{job_id}/output"]
 
 
-def run_script(job_id: int, argv: list[str], max_runtime_s: float) -> str:
+def run_script(job_id: int, argv: list[str], max_runtime_s: float, progress_every_s: float | None = None) -> str:
     """The task's `run`: the job's exact argv (shell-quoted word by word, after our own checks) under a `timeout`
     (SIGINT: a checkpoint first), its output teed to train.log, then jobs/push.py uploads the adapter, report and
-    logs to the artifact store whatever the exit code, and the training's exit code is the task's."""
+    logs to the artifact store whatever the exit code, and the training's exit code is the task's. With
+    `progress_every_s` (an S3 store), jobs/push_progress.py copies the growing logging.jsonl to the store meanwhile
+    (the bot's progress edits), and is stopped when the training ends."""
     folder = f"yichui-job-{job_id}"
     train = shlex.join(["timeout", "--signal=INT", "--kill-after=120", str(int(max_runtime_s)), "@PY@", "-m",
                         "swift_cli", *remote_argv(argv, job_id)]).replace("@PY@", '"$PY"', 1)
+    follow = [f'"$PY" -m jobs.push_progress {folder} {int(job_id)} {progress_every_s:g} &', "pusher=$!"] \
+        if progress_every_s else []
     return "\n".join([
         "set -o pipefail",
         f'PY="${{YICHUI_PYTHON:-{REMOTE_PYTHON}}}"',
         f"mkdir -p {folder}",
+        *follow,
         f"{train} 2>&1 | tee {folder}/train.log",
         "code=$?",
+        *(['kill "$pusher" 2>/dev/null'] if follow else []),
         f'"$PY" -m jobs.push {folder} {int(job_id)} "$code"',
         'exit "$code"',
     ]) + "\n"
@@ -95,7 +101,7 @@ def task_config(job_id: int, argv: list[str], accelerator: str, idle_minutes: fl
                       "autostop": {"idle_minutes": max(1, int(idle_minutes)), "down": True}},
         "envs": envs,
         "setup": "bash scripts/yichuidingyin.sh --install-only" + (f" --extras {','.join(extras)}" if extras else ""),
-        "run": run_script(job_id, argv, max_runtime_s),
+        "run": run_script(job_id, argv, max_runtime_s, float(store.get("progress_every_s", 30)) if s3 else None),
     }
     if s3:
         envs |= {env: str(store[key]) for key, env in STORE_ENVS.items() if store.get(key)}

@@ -4,7 +4,8 @@ outputs to the artifact store so they outlive the machine (autostop tears it dow
     python -m jobs.push <job folder> <job id> <training exit code>
 
 Uploads, under `job-<id>/machine/`: the newest run folder's last complete checkpoint's adapter files, its
-logging.jsonl, the training log (train.log) and report.json (exit code, checkpoint, steps, loss first/last), then
+logging.jsonl, the eval scores it asked for (evalscope_eval/<label>/<run>/predictions.jsonl and eval_report.json),
+the training log (train.log) and report.json (exit code, checkpoint, steps, loss first/last), then
 manifest.json ({name: {sha256, bytes}}) last, so the bot knows the upload is whole. The store is named by the
 task's envs (YICHUI_S3_BUCKET, YICHUI_S3_ENDPOINT, YICHUI_S3_REGION, YICHUI_S3_PREFIX); credentials come from
 SkyPilot secrets in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and are never printed."""
@@ -18,6 +19,7 @@ from pathlib import Path
 from jobs.artifacts import ADAPTER_FILES, S3Store, sha256
 
 PREFIX = "job-{id}/machine/"
+EVAL_FILES = ("predictions.jsonl", "eval_report.json")      # per label (base, checkpoint-N) and run: jobs/evalscore
 
 
 def _report(run_dir: Path | None, ckpt: Path | None, job_id: int, code: int) -> dict:
@@ -45,6 +47,9 @@ def collect(folder: Path, job_id: int, code: int) -> dict[str, Path]:
     files = {name: ckpt / name for name in ADAPTER_FILES} if ckpt else {}
     if run_dir is not None:
         files["logging.jsonl"] = run_dir / "logging.jsonl"
+        for path in sorted(run_dir.glob("evalscope_eval/*/*/*")):      # the scores the job asked for
+            if path.name in EVAL_FILES:
+                files[path.relative_to(run_dir).as_posix()] = path
     files["train.log"] = folder / "train.log"
     report = folder / "report.json"
     report.write_text(json.dumps(_report(run_dir, ckpt, job_id, code), indent=1), encoding="utf-8")

@@ -31,7 +31,13 @@ def _submit(store, args: list[str]) -> int:
 
 
 def _show(job) -> None:
-    print(json.dumps(job.to_dict(), indent=2, ensure_ascii=False, default=str))
+    """The job row, and for a job the bot finished its structured record (the benchmark row: machine, model,
+    method, predicted and measured peak, throughput, loss trend, wall time, cost)."""
+    from jobs.meta import read_meta
+
+    row = job.to_dict()
+    record = read_meta(job.job_dir).get("record") if job.job_dir else None
+    print(json.dumps(row | ({"record": record} if record else {}), indent=2, ensure_ascii=False, default=str))
 
 
 def _logs(store, job_id: int, follow: bool) -> None:

@@ -47,6 +47,9 @@ def test_task_for_qwen7b_lora_wiki_zh(tmp_path):
     assert s3["envs"] == {"PYTHONUNBUFFERED": "1", "YICHUI_S3_BUCKET": "b", "YICHUI_S3_ENDPOINT": "https://oss.example"}
     assert s3["secrets"] == {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}    # names only, no values
     assert s3["setup"] == "bash scripts/yichuidingyin.sh --install-only --extras bot"        # boto3 for the upload
+    run = s3["run"].splitlines()                    # the machine copies its log to the store while it trains
+    assert run[3:5] == ['"$PY" -m jobs.push_progress yichui-job-7 7 30 &', "pusher=$!"]
+    assert run[5].startswith("timeout --signal=INT") and run[6:8] == ["code=$?", 'kill "$pusher" 2>/dev/null']
     scored = task_config(7, [*argv, "--eval_use_evalscope", "true"], "L4", 30, 86400, store={"kind": "s3", "bucket": "b"})
     assert scored["setup"].endswith("--extras bot,eval")
 
@@ -167,7 +170,9 @@ sys.exit(subprocess.call(["bash", "-c", task["run"]], cwd={machine!r}, env=env))
 
 def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, monkeypatch):
     """The cloud machine is this one (mocked: the task's run script executed locally by a stand-in `sky`); the
-    artifact store is a real SeaweedFS server. The machine's upload is what the bot links to."""
+    artifact store is a real SeaweedFS server. While it trains, the machine copies its logging.jsonl to the store
+    (jobs/push_progress.py) and the bot edits the progress message from it; the machine's final upload is what
+    the bot links to."""
     import hashlib
     import sys
     import urllib.request
@@ -182,11 +187,22 @@ def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, m
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
     monkeypatch.setenv("YICHUI_PYTHON", sys.executable)             # the machine's project install
     cfg = BotConfig(backend="cloud", sky_bin=str(sky), progress_interval_s=0.0, sample_prompts=(),
-                    store={"kind": "s3", "bucket": "yichui-cloud", "endpoint": seaweed, "ttl_s": 600})
+                    store={"kind": "s3", "bucket": "yichui-cloud", "endpoint": seaweed, "ttl_s": 600,
+                           "progress_every_s": 0.5})
     svc = BotService(cfg, JobStore(home))
     outs = svc.handle(Ctx("alice"), ".finetune tiny-lora self-cognition max_steps=4 save_steps=4 logging_steps=1")
     assert outs[0].text.startswith("job 1 running on cloud "), outs[0].text
-    text = _final(svc, timeout=400)
+    assert "jobs.push_progress yichui-job-1 1 0.5 &" in (home / "jobs" / "1" / "task.yaml").read_text()
+    edits, text, end = [], None, time.monotonic() + 400
+    while text is None:
+        assert time.monotonic() < end, svc.store.log_tail(1)
+        running = svc.store.get(1).status == "running"
+        for out in svc.poll():
+            edits += [out.text] if out.key and running else []
+            text = out.text if out.final else text
+        time.sleep(0.3)
+    mid = [e for e in edits if re.search(r"· step [1-4]/4 · .*loss \d", e)]
+    assert mid and all(" · cloud " in e for e in mid), edits                 # progress from the machine's log
     assert text.startswith("job 1 done"), (text, svc.store.log_tail(1))
     (ckpt,) = machine.glob("yichui-job-1/output/v*/checkpoint-4")
     want = hashlib.sha256((ckpt / "adapter_model.safetensors").read_bytes()).hexdigest()
@@ -203,3 +219,43 @@ def test_mock_cloud_outputs_come_back_through_real_s3(home, seaweed, tmp_path, m
     assert "--secret AWS_ACCESS_KEY_ID --secret AWS_SECRET_ACCESS_KEY" in launch
     for f in [calls, *home.rglob("*.yaml"), *home.rglob("*.log"), *home.rglob("*.json*"), *machine.rglob("*.log")]:
         assert S3_SECRET not in f.read_text(errors="replace"), f                  # never written or logged
+    assert svc.artifacts.read("job-1/machine/progress/logging.jsonl")          # what the machine copied meanwhile
+
+
+def test_mock_cloud_eval_score_in_the_final_reply_through_real_s3(home, seaweed, monkeypatch):
+    """A cloud job that asked for eval: the machine's final upload (jobs/push.py, run here: mocked machine) carries
+    its evalscope_eval scores to the real S3 server; the bot brings them home and the final reply has the score
+    with its interval, kept in the job table. The scores are written in the layout the training's EvalScope
+    callback writes (a real scored run takes ~3 min: tests/eval/test_eval_training.py covers that layout)."""
+    import json
+
+    from jobs.meta import update_meta
+    from jobs.push import push
+    from tests.bot.conftest import S3_KEY, S3_SECRET
+    from tests.bot.test_eval_reply import _run
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    store = {"kind": "s3", "bucket": "yichui-cloud-eval", "endpoint": seaweed, "ttl_s": 600}
+    svc = BotService(BotConfig(progress_interval_s=0.0, sample_prompts=(), store=store), JobStore(home))
+    job_id = svc.store.table.insert("alice", "sft", ["sft", "--eval_use_evalscope", "true"], "running")
+    job_dir = svc.store.root / "jobs" / str(job_id)
+    job_dir.mkdir(parents=True)
+    machine = home.parent / "machine" / f"yichui-job-{job_id}"               # the cloud machine's job folder
+    run = _run(machine)
+    (run / "logging.jsonl").write_text("".join(json.dumps({"step": s, "max_steps": 6, "loss": 2.0 - s / 10,
+                                                           "time": time.time()}) + "\n" for s in (1, 6)))
+    (machine / "train.log").write_text("training\n")
+    env = {"YICHUI_S3_BUCKET": store["bucket"], "YICHUI_S3_ENDPOINT": seaweed}
+    manifest = push(machine, job_id, 0, env=env)
+    assert "evalscope_eval/checkpoint-6/20260101-000000/predictions.jsonl" in manifest
+    (job_dir / "exit_code").write_text("0")
+    svc.store.table.update(job_id, job_dir=str(job_dir), started=time.time() - 60, pid=1)
+    update_meta(job_dir, platform="console", channel="console", notified="accepted", backend="cloud",
+                machine="cloud L4", price_per_h=0.7)
+    svc.reattach("console")
+    (text,) = [o.text for _ in range(3) for o in svc.poll() if o.final]
+    assert text.startswith(f"job {job_id} done") and "trained on the machine: step 6, loss 1.900 → 1.400" in text
+    assert "\neval yichui_mcq: 0.750 (95% CI " in text and "at checkpoint-6; base 0.250, change +0.500" in text
+    assert svc.store.get(job_id).score == 0.75
+    assert read_meta(job_dir)["record"]["eval"][0]["score"] == 0.75

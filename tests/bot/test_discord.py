@@ -3,6 +3,11 @@ refusals come back in one line, and a real tiny job's one progress message is ed
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
 import time
 
 import discord.ext.test as dpytest
@@ -49,8 +54,16 @@ async def test_discord_prefix_commands_and_edited_progress(home):
     assert any("step 6/6" in e for e in edits) and edits[-1].endswith("done · local · $0.00"), edits
     fetched = await progress.channel.fetch_message(progress.id)      # one message, edited in place
     assert fetched.content == edits[-1]
-    await dpytest.message(".status 1")
-    assert dpytest.verify().message().contains().content("step 6/6")
+    await dpytest.message(".status 1")                   # a finished job: its structured record too
+    status = dpytest.get_message().content
+    assert "step 6/6" in status and "\nmachine local · model tiny · method lora\n" in status, status
+    assert re.search(r"\npeak: predicted \d[\d.]* (MiB|GiB), measured \d[\d.]* (MiB|GiB)\n", status), status
+    assert re.search(r"\nthroughput: \d+ tokens/s\nloss: \d\.\d\d \d\.\d\d.* \(6 steps\)\nwall time \d+:\d\d · cost "
+                     r"\$0\.00$", status), status
+    shown = subprocess.run([sys.executable, "-m", "swift_cli", "jobs", "show", "1"], capture_output=True, text=True,
+                           env={**os.environ, "YICHUI_HOME": str(home)}, timeout=120)
+    record = json.loads(shown.stdout)["record"]                # the CLI shows the same record
+    assert record["steps"] == 6 and record["method"] == "lora" and record["measured_peak_mib"] > 0, record
     await dpytest.empty_queue()
 
 

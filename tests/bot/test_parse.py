@@ -113,6 +113,14 @@ def test_example_config_loads():
     assert cfg.limits_for("bob").gpu_hours_per_day == 2 and cfg.admins == ("alice",)
 
 
+def test_bad_progress_interval_of_the_store_is_one_line(tmp_path):
+    bad = tmp_path / "bot.yaml"
+    bad.write_text("store: {kind: s3, bucket: b, progress_every_s: soon}\n")
+    with pytest.raises(Refused, match=r"bot.yaml: store.progress_every_s must be a number of seconds > 0 "
+                                      r"\(got 'soon'\)"):
+        load(bad)
+
+
 def test_plan_and_shared_recipes(service):
     from jobs.meta import update_meta
 

