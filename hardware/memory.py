@@ -28,7 +28,12 @@ rejected go through together), L layers, h hidden, i intermediate, V vocab, a ac
                       + the recomputed layer under checkpointing, + a dequantised weight (4/8-bit).
     logits            3·T·V·4: logits, their log-softmax and its gradient in fp32 for the loss
                       (the largest single activation for big vocabularies), or T·V·4 plus the
-                      lm_head gradient when that is larger.
+                      lm_head gradient when that is larger. With trl's fused LM head (SFTTrainer,
+                      our sft/pt: log-probs in [4096 tokens × 32768 vocab] tiles, never the whole
+                      logits): one tile as a 16-bit product, in fp32 and its fp32 gradient
+                      (min(T,4096)·min(V,32768)·(a+8)), the fp32 gradient of the last hidden
+                      states T·h·4, and with a trained lm_head its fp32 gradient V·h·4.
+                      Checked on an H200 (bench/gpu_check.py, Qwen2.5 0.5B-7B shapes, 2048 tokens).
     kv_cache          inference: 2·L·b·(prompt + new tokens)·kv_heads·head_dim·a.
     optimizer_step_temp  foreach (non-fused) AdamW on CUDA: one state-sized temporary.
     comm_buffers      DDP gradient buckets (one more gradient copy); ZeRO buckets; ZeRO-3/FSDP
@@ -115,6 +120,7 @@ class MemoryInputs:
     reference: bool = True                 # preference training with a reference model (not ORPO/CPO/SimPO)
     max_new_tokens: int = 0                # infer
     infer_backend: str = "pt"              # infer: pt | vllm | llamacpp
+    fused_lm_head: bool = False            # trl's tiled log-prob LM head (SFTTrainer): no full logits
 
 
 @dataclass
@@ -312,7 +318,7 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     t["backward_temp"] = working
     lm_trainable = full                                      # (modules_to_save not modelled)
     lm_grad = spec.vocab_size * h * gbytes if lm_trainable else 0
-    t["logits"] = max(3 * tokens * spec.vocab_size * 4, tokens * spec.vocab_size * 4 + lm_grad)
+    t["logits"] = _logits_bytes(spec, inp, tokens, a, lm_grad)
 
     if n > 1:
         if shard_g == 1:
@@ -345,6 +351,20 @@ def estimate(spec: ModelSpec, inp: MemoryInputs) -> Breakdown:
     live = live + ("runtime_overhead",)
     return Breakdown(terms, sum(terms[k] for k in live), tuple(k for k in terms if k in live),
                      phase, spec.params_total, trainable, notes, int(host))
+
+
+# trl's fused LM head works in tiles of this many tokens × vocabulary entries (trl.kernels.chunked_logprob
+# TOKEN_CHUNK_SIZE, trl.trainer.utils._CHUNKED_LOGPROB_CHUNK_SIZE).
+FUSED_TILE_TOKENS, FUSED_TILE_VOCAB = 4096, 32768
+
+
+def _logits_bytes(spec: ModelSpec, inp: MemoryInputs, tokens: int, a: int, lm_grad: int) -> int:
+    """The loss's logits memory: whole fp32 logits (plain transformers loss), or one tile (trl's fused head)."""
+    v, h = spec.vocab_size, spec.hidden_size
+    if not inp.fused_lm_head:
+        return max(3 * tokens * v * 4, tokens * v * 4 + lm_grad)
+    tile = min(tokens, FUSED_TILE_TOKENS) * min(v, FUSED_TILE_VOCAB) * (a + 8)
+    return tile + tokens * h * 4 + (v * h * 4 if lm_grad else 0)
 
 
 def _infer(spec: ModelSpec, inp: MemoryInputs, t: dict, dev: dict, notes: list[str]) -> Breakdown:

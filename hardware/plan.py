@@ -227,6 +227,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                         optimizer=_optim(w.get("optim")), quant=base_q or "none",
                         quant_bits=spec.quant_bits or int(w.get("quant_bits", 4) or 4),
                         padding=False if w.get("padding_free") or w.get("packing") else None,
+                        fused_lm_head=task in ("sft", "pt"),   # trl's SFTTrainer scores in tiles
                         fsdp=bool(w.get("fsdp")), reference=reference,
                         # DPO from an SFT adapter: the reference is a frozen copy of it.
                         ref_adapter=task == "dpo" and bool(w.get("adapters") or w.get("ref_adapters")))

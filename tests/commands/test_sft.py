@@ -31,7 +31,7 @@ def trained(tiny_model, tmp_path_factory):
     """The README demo's training (the recipe), run once for this module."""
     out = tmp_path_factory.mktemp("sft")
     proc = swift("sft", "--config", RECIPE, "--model", tiny_model, "--model_name", "Yichui",
-                 "--model_author", "Seed", "--output_dir", out, "--hub_token", SECRET)
+                 "--model_author", "Seed", "--output_dir", out, "--hub_token", SECRET, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 

@@ -166,7 +166,9 @@ def test_dpo_plan_flags_and_memory():
                                                       "per_device_train_batch_size": 2,
                                                       "gradient_checkpointing": True})
     assert dpo.task == "dpo" and dpo.flags["rlhf_type"] == "dpo"
-    assert dpo.breakdown["logits"] == 2 * sft.breakdown["logits"]     # chosen + rejected
+    # sft scores through trl's fused LM head (one tile); DPO's chosen + rejected logits are whole, in fp32
+    assert dpo.breakdown["logits"] == 3 * (2 * 2 * 2048) * QWEN7.vocab_size * 4
+    assert sft.breakdown["logits"] < dpo.breakdown["logits"] / 10
     assert dpo.peak_bytes > sft.peak_bytes
 
 
