@@ -55,6 +55,8 @@ READS = ("task", "rlhf_type", "nproc_per_node", "max_length", "attn_impl", "torc
          "bnb_4bit_use_double_quant", "infer_backend", "gpu_memory_utilization", "max_batch_size", "max_new_tokens")
 # Preference algorithms without a reference model (trl's ORPO and CPO trainers; SimPO is CPO's loss).
 REFERENCE_FREE = ("orpo", "cpo", "simpo")
+# Trainers that score through trl's fused LM head (log-probs in tiles, never the whole logits; trl >= 1.16).
+FUSED_LM_HEAD = ("sft", "pt", "dpo", "kto", "grpo")
 
 
 def _seq_len(spec: ModelSpec, w: dict, stats: dict | None, notes: list[str]) -> tuple[int, int]:
@@ -86,17 +88,20 @@ def _seq_len(spec: ModelSpec, w: dict, stats: dict | None, notes: list[str]) -> 
     return seq, seq
 
 
-def _task(w: dict, notes: list[str]) -> tuple[str, bool]:
-    """(the memory model's task: sft | pt | dpo | infer, whether a reference model is loaded)."""
+def _task(w: dict, notes: list[str]) -> tuple[str, bool, bool]:
+    """(the memory model's task: sft | pt | dpo | infer, whether a reference model is loaded, whether the trainer
+    scores through trl's fused LM head: SFT, DPO, KTO and GRPO do; trl's experimental ORPO and CPO (SimPO) hold
+    the whole logits)."""
     task = str(w.get("task", "sft")).lower()
     if task in ("rlhf", "dpo") and w.get("rlhf_type"):
         task = str(w["rlhf_type"]).lower()
     reference = task not in REFERENCE_FREE
+    fused = task in FUSED_LM_HEAD
     if task not in ("sft", "pt", "dpo", "infer"):
         notes.append(f"--rlhf_type {task}: memory modelled like dpo (chosen + rejected per step"
                      + (", no reference model)" if not reference else ")"))
         task = "dpo"
-    return task, reference
+    return task, reference, fused
 
 
 def _devices(profile: HardwareProfile, w: dict, notes: list[str]) -> int:
@@ -124,7 +129,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
     w = normalize_wishes(wishes)
     notes: list[str] = []
     kind = profile.accelerator
-    task, reference = _task(w, notes)
+    task, reference, fused = _task(w, notes)
     n = _devices(profile, w, notes)
     free = profile.device_free_bytes
     seq, est_seq = _seq_len(spec, w, data_stats, notes)
@@ -146,7 +151,7 @@ def make_plan(spec: ModelSpec, profile: HardwareProfile, wishes: dict[str, Any] 
                         optimizer=optim_kind(w.get("optim")), quant=base_q or "none",
                         quant_bits=spec.quant_bits or int(w.get("quant_bits", 4) or 4),
                         padding=False if w.get("padding_free") or w.get("packing") else None,
-                        fused_lm_head=task in ("sft", "pt"),   # trl's SFTTrainer scores in tiles
+                        fused_lm_head=fused,
                         fsdp=bool(w.get("fsdp")), reference=reference,
                         # DPO from an SFT adapter: the reference is a frozen copy of it.
                         ref_adapter=task == "dpo" and bool(w.get("adapters") or w.get("ref_adapters")))

@@ -166,9 +166,16 @@ def test_dpo_plan_flags_and_memory():
                                                       "per_device_train_batch_size": 2,
                                                       "gradient_checkpointing": True})
     assert dpo.task == "dpo" and dpo.flags["rlhf_type"] == "dpo"
-    # sft scores through trl's fused LM head (one tile); DPO's chosen + rejected logits are whole, in fp32
-    assert dpo.breakdown["logits"] == 3 * (2 * 2 * 2048) * QWEN7.vocab_size * 4
-    assert sft.breakdown["logits"] < dpo.breakdown["logits"] / 10
+    # DPO scores chosen + rejected through trl's fused LM head, as sft does: one tile and the hidden-state gradient
+    tokens = 2 * 2 * 2048
+    assert dpo.breakdown["logits"] == 4096 * 32768 * (2 + 8) + tokens * QWEN7.hidden_size * 4
+    assert dpo.breakdown["logits"] > sft.breakdown["logits"]
+    orpo = make_plan(QWEN7, load_profile("a100-80g"), {"task": "rlhf", "rlhf_type": "orpo",
+                                                       "train_type": "lora", "max_length": 2048,
+                                                       "per_device_train_batch_size": 2,
+                                                       "gradient_checkpointing": True})
+    # trl's experimental ORPO trainer holds the whole logits in fp32 (logits, log-softmax, gradient)
+    assert orpo.breakdown["logits"] == 3 * tokens * QWEN7.vocab_size * 4
     assert dpo.peak_bytes > sft.peak_bytes
 
 
