@@ -122,7 +122,15 @@ function initRun() {
       {label: "lr ×1e3", points: lr.map((p) => [p[0], p[1] * 1e3]), color: "#2ca02c"}]);
     if (mem.length) drawChart($("#memory"), [{label: "measured GiB", points: mem},
       {label: "predicted", points: predicted, color: "#d62728"}]);
+    for (const [box, canvas, series] of [["#reward-box", "#rewards", rewards], ["#eval-box", "#evals", evals]]) {
+      const named = Object.entries(series).map(([label, points]) => ({label, points}));
+      if (named.length) { $(box).hidden = false; $(box).dataset.keys = Object.keys(series).join(" "); drawChart($(canvas), named); }
+    }
   };
+  // the same rule as jobs/summary.py: is_reward_key / is_eval_key
+  const rewards = {}, evals = {}, EVAL_TIMING = ["eval_runtime", "eval_samples_per_second", "eval_steps_per_second"];
+  const groupOf = (k) => (k === "reward" || (k.startsWith("rewards/") && !k.endsWith("/std"))) ? rewards :
+    (k.startsWith("eval_") && !EVAL_TIMING.includes(k)) ? evals : null;
   function onLog(ev) {
     lastId = Number(ev.lastEventId) || lastId;
     const d = JSON.parse(ev.data);
@@ -133,6 +141,10 @@ function initRun() {
       $("#steps").appendChild(li); $("#steps-count").textContent = String(loss.length);
     }
     if (d.learning_rate !== undefined) lr.push([d.step, d.learning_rate]);
+    for (const [k, v] of Object.entries(d)) {
+      const group = typeof v === "number" ? groupOf(k) : null;
+      if (group) (group[k] = group[k] || []).push([d.step, v]);
+    }
     $("#step").textContent = d.step; $("#max-steps").textContent = d.max_steps;
     $("#progress").max = d.max_steps || 1; $("#progress").value = d.step;
     if (d.monitor_eta_sec !== undefined) $("#eta").textContent = `${Math.round(d.monitor_eta_sec)} s`;
