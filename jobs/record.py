@@ -42,13 +42,24 @@ def record_summary(job: Job, records: list[dict], meta: dict) -> dict:
             "cost_usd": round(cost_so_far(job, meta), 4), "status": job.status}
 
 
+def _flag(argv: list[str], name: str) -> str | None:
+    """The value after `--name` in a job's argv (the renderer's tokens), else None."""
+    i = argv.index(f"--{name}") if f"--{name}" in argv else -1
+    return argv[i + 1] if 0 <= i < len(argv) - 1 and not argv[i + 1].startswith("--") else None
+
+
 def job_record(store, job: Job) -> dict:
-    """The record kept in meta.json (the bot's final message writes it), else computed from the run folder now."""
+    """The record kept in meta.json (the bot's final message writes it), else computed from the run folder now
+    (model and method from the job's own command where meta.json has none: a web or `swift jobs` run)."""
     from jobs.events import read_events
     from jobs.meta import read_meta
 
     meta = read_meta(job.job_dir) if job.job_dir else {}
-    return meta.get("record") or record_summary(job, [d for _, _, d in read_events(store.run_dirs(job))], meta)
+    if meta.get("record"):
+        return meta["record"]
+    method = _flag(job.argv, "rlhf_type") or ("dpo" if job.command == "dpo" else _flag(job.argv, "train_type"))
+    meta = {"model": _flag(job.argv, "model"), "method": method} | {k: v for k, v in meta.items() if v}
+    return record_summary(job, [d for _, _, d in read_events(store.run_dirs(job))], meta)
 
 
 def _mib(value) -> str:

@@ -24,7 +24,7 @@ def test_finished_tiny_run_shows_its_record(make_client, tiny_model, tmp_path):
     client, console = make_client(lang="en")
     h = {"X-CSRF-Token": csrf_of(client.get("/compare").text)}
     form = {"task": "sft", "model": str(tiny_model), "dataset": "self-cognition#40", "max_steps": "3",
-            "save_steps": "3", "logging_steps": "1", "max_length": "128"}
+            "train_type": "lora", "save_steps": "3", "logging_steps": "1", "max_length": "128"}
     r = client.post("/api/launch", json=form, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "running", r.text
     run_id = r.json()["id"]
@@ -36,7 +36,7 @@ def test_finished_tiny_run_shows_its_record(make_client, tiny_model, tmp_path):
     losses = [d["loss"] for _, _, d in read_events(store.run_dirs(job)) if "loss" in d and "step" in d]
     assert len(losses) == 3, losses
     lines = _record_on_page(client.get(f"/jobs/{run_id}").text)
-    assert lines and lines[0].startswith("machine local"), lines
+    assert lines and lines[0] == f"machine local · model {tiny_model} · method lora", lines   # from its command
     assert f"loss: {' '.join(f'{x:.2f}' for x in losses)} (3 steps)" in lines, lines   # the run's own losses
     assert any(x.startswith("peak: predicted ") and "measured ?" not in x for x in lines), lines
     assert any(x.startswith("wall time ") and x.endswith("cost $0.00") for x in lines), lines

@@ -28,7 +28,9 @@ function drawChart(canvas, series) {
   series.forEach((s, i) => {
     ctx.strokeStyle = s.color || COLORS[i % COLORS.length]; ctx.beginPath();
     s.points.forEach((p, j) => (j ? ctx.lineTo(X(p[0]), Y(p[1])) : ctx.moveTo(X(p[0]), Y(p[1]))));
-    ctx.stroke(); ctx.fillStyle = ctx.strokeStyle; ctx.fillText(s.label, W - P - 60, P / 2 + 14 * (i + 1));
+    ctx.stroke(); ctx.fillStyle = ctx.strokeStyle;
+    if (s.points.length === 1) ctx.fillRect(X(s.points[0][0]) - 3, Y(s.points[0][1]) - 3, 6, 6);  // a lone eval
+    ctx.fillText(s.label, W - P - Math.max(60, ctx.measureText(s.label).width + 4), P / 2 + 14 * (i + 1));
   });
   canvas.dataset.points = String(series[0].points.length);
 }
