@@ -274,3 +274,11 @@ def test_run_page_record_and_reward_eval_charts_zh(browser, ui, shots):
     d.save_screenshot(str(shots / "run-record-zh.png"))
     d.execute_script("document.querySelector('#reward-box').scrollIntoView()")
     d.save_screenshot(str(shots / "run-rewards-zh.png"))
+    store = JobStore(ui["ui"].home)                # a run that ends while its page is open gets its record then
+    job_id = _trained_run(store, ["rlhf", "--rlhf_type", "kto", "--model", "m"], GRPO_LOGS[:1], running=True)
+    d.get(ui["ui"].url + f"/jobs/{job_id}?lang=zh")
+    wait(lambda: text(d, "#steps-count") == "1", 60, "the running job's step")
+    assert not d.find_elements(By.ID, "record")
+    (Path(store.get(job_id).job_dir) / "exit_code").write_text("0")  # as the job's wrapper writes it at exit
+    wait(lambda: "method kto" in text(d, "#record"), 60, "the record once the run ended")
+    assert text(d, "#status") == "done"

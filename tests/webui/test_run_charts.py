@@ -4,6 +4,7 @@ stream the loss chart reads, the job API and the page's chart boxes; the timing 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 
@@ -35,16 +36,21 @@ DPO_LOGS = [
 ]
 
 
-def _trained_run(store, argv: list[str], logs: list[dict]) -> int:
-    """A finished job whose run folder's logging.jsonl our trainer callback wrote, one on_log per step."""
-    job_id = store.table.insert("t", argv[0], argv, "done")
+def _trained_run(store, argv: list[str], logs: list[dict], running: bool = False) -> int:
+    """A finished job (or, `running`, one still running as this process) whose run folder's logging.jsonl our
+    trainer callback wrote, one on_log per step."""
+    job_id = store.table.insert("t", argv[0], argv, "running" if running else "done")
     run = store.root / "jobs" / str(job_id) / "output" / "v0-20260101-000000"
     run.mkdir(parents=True)
     logger, state = JsonlLogger(run / "logging.jsonl"), TrainerState(max_steps=2)
     for i, logs in enumerate(logs):
         state.global_step = min(i + 1, 2)
         logger.on_log(None, state, None, logs=dict(logs))
-    store.table.update(job_id, job_dir=str(run.parents[1]), started=time.time() - 5, ended=time.time(), exit_code=0)
+    if running:
+        store.table.update(job_id, job_dir=str(run.parents[1]), started=time.time() - 5, pid=os.getpid())
+    else:
+        store.table.update(job_id, job_dir=str(run.parents[1]), started=time.time() - 5, ended=time.time(),
+                           exit_code=0)
     return job_id
 
 

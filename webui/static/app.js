@@ -160,6 +160,14 @@ function initRun() {
     const d = JSON.parse(ev.data);
     setStatus(d.status, d.reason);
     source.close(); source = null;
+    showRecord();
+  }
+  async function showRecord() {  // a run that ended while watched: the server renders its record; add that part
+    if ($("#record")) return;
+    const r = await fetch(`/jobs/${id}`);
+    if (!r.ok) return;
+    const fresh = new DOMParser().parseFromString(await r.text(), "text/html").querySelector("#record");
+    if (fresh && !$("#record")) run.after(fresh);
   }
   function connect() {
     source = new EventSource(`/jobs/${id}/events?after=${lastId}`);
