@@ -180,7 +180,8 @@ function initRun() {
   }
   $("#stop").addEventListener("click", () => { $("#stop").disabled = true; act("stop"); });
   $("#resume").addEventListener("click", async () => {
-    $("#resume").disabled = true; if (await act("resume") && !source) connect();
+    $("#resume").disabled = true;
+    if (await act("resume")) { if ($("#record")) $("#record").remove(); if (!source) connect(); }  // running again
   });
   setStatus(run.dataset.status);
   connect(); poll(); setInterval(poll, 2000);
