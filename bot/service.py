@@ -182,16 +182,14 @@ class BotService:
     def _status_text(self, job) -> str:
         """The job's progress line; for a finished job also its structured record (kept in meta.json by the final
         message, else computed from the run folder now)."""
-        from bot.progress import record_summary, record_text
+        from jobs.record import job_record, record_text
 
         meta = read_meta(job.job_dir) if job.job_dir else {}
         records = [d for _, _, d in self.store.events(job.id) if "step" in d]
         text = progress_text(job, records, meta)
         if job.status in ACTIVE or not job.job_dir:
             return text
-        record = meta.get("record") or record_summary(job, [d for _, _, d in read_events(self.store.run_dirs(job))],
-                                                      meta)
-        return f"{text}\n{record_text(record)}"
+        return f"{text}\n{record_text(job_record(self.store, job))}"
 
     def _do_cancel(self, ctx: Ctx, msg) -> list[Out]:
         job = self._owned(ctx, msg.words[0] if msg.words else None, "cancel")

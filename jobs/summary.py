@@ -16,6 +16,34 @@ def curve(records: list[dict], key: str = "loss") -> list[tuple[int, float]]:
             and isinstance(r[key], (int, float))]
 
 
+EVAL_TIMING = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
+
+
+def is_reward_key(key: str) -> bool:
+    """RL reward figures as our trainers log them: GRPO's `reward` and `rewards/<function>/mean`, DPO-style
+    `rewards/chosen|rejected|margins|accuracies` (not the /std spreads). webui/static/app.js keeps the same rule."""
+    return key == "reward" or (key.startswith("rewards/") and not key.endswith("/std"))
+
+
+def is_eval_key(key: str) -> bool:
+    """Eval figures (`eval_loss`, `eval_rewards/...`, `eval_<metric>`), not the eval's timing."""
+    return key.startswith("eval_") and key not in EVAL_TIMING
+
+
+def chart_series(records: list[dict]) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """{"rewards": {key: [(step, value)]}, "evals": {...}}: the run page's reward and eval charts."""
+    out: dict[str, dict[str, list[tuple[int, float]]]] = {"rewards": {}, "evals": {}}
+    for r in records:
+        if "step" not in r:
+            continue
+        for key, value in r.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                group = "rewards" if is_reward_key(key) else "evals" if is_eval_key(key) else None
+                if group:
+                    out[group].setdefault(key, []).append((int(r["step"]), float(value)))
+    return out
+
+
 def summarize(store, job) -> dict[str, Any]:
     """Progress and figures of one job: step/max_steps, eta_s, losses, measured/predicted peak (bytes), duration."""
     records = [d for _, _, d in read_events(store.run_dirs(job))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webui.forms import PREFERENCE_TYPES
+
 FIT_KEYS = ("full", "lora", "qlora", "infer", "no")
 # The form fields the planner chooses for a method (hardware/plan.py's flags); the user's own values are never
 # replaced. The method itself (train_type) is the user's: empty means the declared default, LoRA.
@@ -41,8 +43,10 @@ def model_choices(prof) -> list[dict[str, Any]]:
 
 def _wishes(command: str, form: dict[str, Any]) -> dict[str, Any]:
     """The user's filled planner fields as the planner's wishes (typed), plus the task."""
-    w: dict[str, Any] = {"task": "dpo" if command == "dpo" else command,
+    w: dict[str, Any] = {"task": "dpo" if command in ("dpo", *PREFERENCE_TYPES) else command,
                          "train_type": str(form.get("train_type") or "").strip() or DEFAULT_METHOD}
+    if command in PREFERENCE_TYPES:
+        w["rlhf_type"] = command
     for name in PLANNED_FIELDS:
         value = str(form.get(name) or "").strip()
         if value.isdigit():

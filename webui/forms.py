@@ -11,7 +11,10 @@ from typing import Any
 
 from webui.security import safe_upload_name
 
-TASKS = ("sft", "pt", "dpo")
+# Preference methods `swift rlhf --rlhf_type X` trains on the same preference data as dpo (pairs; kto also takes
+# unpaired rows with a `label`, and splits pairs into a desirable and an undesirable row).
+PREFERENCE_TYPES = ("orpo", "simpo", "cpo", "kto")
+TASKS = ("sft", "pt", "dpo", *PREFERENCE_TYPES)
 # The form's fields, in order: the wizard's key parameters (labels and help come from the declarations).
 FIELDS = ("model", "dataset", "train_type", "max_steps", "num_train_epochs", "learning_rate", "lora_rank",
           "max_length", "per_device_train_batch_size", "gradient_accumulation_steps", "model_name", "model_author",
@@ -59,11 +62,17 @@ def parse_form(form: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise FormError(f"task {command!r}: choose one of {', '.join(TASKS)}")
     if not str(form.get("model") or "").strip():
         raise FormError("--model: required (a local folder or a hub id)")
+    method = command if command in PREFERENCE_TYPES else None
+    if method:
+        command = "rlhf"
     try:
-        _, cfg = parse_command(command_config(command), form_argv(command, form))
+        _, cfg = parse_command(command_config(command), [*(["--rlhf_type", method] if method else []),
+                                                         *form_argv(command, form)])
     except UsageError as exc:
         raise FormError(str(exc)) from None
     values = given_values(cfg)
+    if method and values.get("rlhf_type") != method:
+        raise FormError(f"--rlhf_type {values.get('rlhf_type')}: the form's task is {method} (leave it out)")
     if "output_dir" in values:
         raise FormError("--output_dir: a web run writes into its job's own folder (leave it out)")
     values.setdefault("report_to", "none")

@@ -60,9 +60,19 @@ async def run_page(request: Request, job_id: int):
     from webui.actions_api import run_actions
 
     return _render(request, "run.html", job=await run_in_threadpool(job_view, store, job),
+                   record=await run_in_threadpool(finished_record, store, job),
                    actions=await run_in_threadpool(run_actions, store, job_id),
                    parent=read_meta(job.job_dir).get("parent") if job.job_dir else None,
                    gguf_types=GGUF_TYPES, quant_methods=CPU_QUANT_METHODS)
+
+
+def finished_record(store, job) -> list[str] | None:
+    """The finished job's structured record as `swift jobs show` keeps it and the bot's `.status` prints it."""
+    if job.status in ("queued", "running", "refused") or not job.job_dir:
+        return None
+    from jobs.record import job_record, record_lines
+
+    return record_lines(job_record(store, job))
 
 
 @router.get("/compare", response_class=HTMLResponse)

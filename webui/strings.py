@@ -34,6 +34,8 @@ PAGE: dict[str, tuple[str, str]] = {
     "run.chat": ("Chat with it", "与它对话"), "run.hint": ("Failure hint", "失败提示"),
     "run.memory": ("Memory: measured peak / predicted", "内存：实测峰值 / 预测"),
     "run.steps": ("steps seen", "已收到步数"),
+    "run.rewards": ("Rewards (RL)", "奖励（强化学习）"), "run.evals": ("Eval", "评测"),
+    "run.record": ("Record of the finished run", "运行记录"),
     "act.title": ("When done: evaluate, export, deploy", "完成后：评测、导出、部署"),
     "act.limit": ("items per set", "每个评测集条数"), "act.eval": ("Evaluate before/after", "评测训练前/后"),
     "act.merge": ("Export: merge LoRA", "导出：合并 LoRA"), "act.gguf": ("Export: GGUF", "导出：GGUF"),

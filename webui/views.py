@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.summary import curve, summarize
+from jobs.summary import chart_series, curve, summarize
 
 GIB = 2**30
 
@@ -35,7 +35,7 @@ def job_view(store, job) -> dict[str, Any]:
     return {"id": job.id, "user": job.user, "status": job.status, "reason": job.reason, "command": job.command,
             "command_line": job.command_line, "exit_code": job.exit_code, "step": s["step"],
             "max_steps": s["max_steps"], "eta_s": s["eta_s"], "losses": s["losses"],
-            "curve": curve(records), "lr": curve(records, "learning_rate"),
+            "curve": curve(records), "lr": curve(records, "learning_rate"), **chart_series(records),
             "last_loss": round(s["losses"][-1], 4) if s["losses"] else None,
             "duration_s": s["duration_s"], "score": job.score if job.score is not None else (
                 round(next(iter(s["scores"].values())), 4) if s["scores"] else None),

@@ -251,3 +251,34 @@ def test_token_required_on_a_non_loopback_bind(browser, tmp_path, shots):
         d.save_screenshot(str(shots / "token-en.png"))
     finally:
         exposed.stop()
+
+
+def test_run_page_record_and_reward_eval_charts_zh(browser, ui, shots):
+    """A finished GRPO run (logging.jsonl written by our trainer's callback): in a real browser the page's own
+    script draws the reward and eval series from the event stream, and the record section is shown (zh)."""
+    from selenium.webdriver.common.by import By
+
+    from jobs import JobStore
+    from tests.webui.test_run_charts import GRPO_LOGS, _trained_run
+
+    job_id = _trained_run(JobStore(ui["ui"].home), ["rlhf", "--rlhf_type", "grpo", "--model", "m"], GRPO_LOGS)
+    d = browser
+    d.get(ui["ui"].url + f"/jobs/{job_id}?lang=zh")
+    drawn = "return [document.querySelector('#rewards').dataset.points, document.querySelector('#evals').dataset.points]"
+    wait(lambda: d.execute_script(drawn) == ["2", "1"], 60, "the reward and eval charts drawn from the stream")
+    assert d.find_element(By.ID, "reward-box").is_displayed() and d.find_element(By.ID, "eval-box").is_displayed()
+    assert set(d.find_element(By.ID, "reward-box").get_attribute("data-keys").split()) == {
+        "rewards/accuracy/mean", "rewards/format/mean", "reward"}               # the JS rule = jobs/summary.py's
+    assert "运行记录" in text(d, "#record") and "model m · method grpo" in text(d, "#record")
+    assert "(2 steps)" in text(d, "#record")
+    d.save_screenshot(str(shots / "run-record-zh.png"))
+    d.execute_script("document.querySelector('#reward-box').scrollIntoView()")
+    d.save_screenshot(str(shots / "run-rewards-zh.png"))
+    store = JobStore(ui["ui"].home)                # a run that ends while its page is open gets its record then
+    job_id = _trained_run(store, ["rlhf", "--rlhf_type", "kto", "--model", "m"], GRPO_LOGS[:1], running=True)
+    d.get(ui["ui"].url + f"/jobs/{job_id}?lang=zh")
+    wait(lambda: text(d, "#steps-count") == "1", 60, "the running job's step")
+    assert not d.find_elements(By.ID, "record")
+    (Path(store.get(job_id).job_dir) / "exit_code").write_text("0")  # as the job's wrapper writes it at exit
+    wait(lambda: "method kto" in text(d, "#record"), 60, "the record once the run ended")
+    assert text(d, "#status") == "done"

@@ -28,7 +28,9 @@ function drawChart(canvas, series) {
   series.forEach((s, i) => {
     ctx.strokeStyle = s.color || COLORS[i % COLORS.length]; ctx.beginPath();
     s.points.forEach((p, j) => (j ? ctx.lineTo(X(p[0]), Y(p[1])) : ctx.moveTo(X(p[0]), Y(p[1]))));
-    ctx.stroke(); ctx.fillStyle = ctx.strokeStyle; ctx.fillText(s.label, W - P - 60, P / 2 + 14 * (i + 1));
+    ctx.stroke(); ctx.fillStyle = ctx.strokeStyle;
+    if (s.points.length === 1) ctx.fillRect(X(s.points[0][0]) - 3, Y(s.points[0][1]) - 3, 6, 6);  // a lone eval
+    ctx.fillText(s.label, W - P - Math.max(60, ctx.measureText(s.label).width + 4), P / 2 + 14 * (i + 1));
   });
   canvas.dataset.points = String(series[0].points.length);
 }
@@ -122,7 +124,9 @@ function initRun() {
       {label: "lr ×1e3", points: lr.map((p) => [p[0], p[1] * 1e3]), color: "#2ca02c"}]);
     if (mem.length) drawChart($("#memory"), [{label: "measured GiB", points: mem},
       {label: "predicted", points: predicted, color: "#d62728"}]);
+    drawSeries(extra);
   };
+  const extra = {rewards: {}, evals: {}};
   function onLog(ev) {
     lastId = Number(ev.lastEventId) || lastId;
     const d = JSON.parse(ev.data);
@@ -133,6 +137,7 @@ function initRun() {
       $("#steps").appendChild(li); $("#steps-count").textContent = String(loss.length);
     }
     if (d.learning_rate !== undefined) lr.push([d.step, d.learning_rate]);
+    addSeries(extra, d);
     $("#step").textContent = d.step; $("#max-steps").textContent = d.max_steps;
     $("#progress").max = d.max_steps || 1; $("#progress").value = d.step;
     if (d.monitor_eta_sec !== undefined) $("#eta").textContent = `${Math.round(d.monitor_eta_sec)} s`;
@@ -146,6 +151,7 @@ function initRun() {
     const d = JSON.parse(ev.data);
     setStatus(d.status, d.reason);
     source.close(); source = null;
+    showRecord(id);
   }
   function connect() {
     source = new EventSource(`/jobs/${id}/events?after=${lastId}`);
@@ -174,11 +180,38 @@ function initRun() {
   }
   $("#stop").addEventListener("click", () => { $("#stop").disabled = true; act("stop"); });
   $("#resume").addEventListener("click", async () => {
-    $("#resume").disabled = true; if (await act("resume") && !source) connect();
+    $("#resume").disabled = true;
+    if (await act("resume")) { if ($("#record")) $("#record").remove(); if (!source) connect(); }  // running again
   });
   setStatus(run.dataset.status);
   connect(); poll(); setInterval(poll, 2000);
   if ($("#actions")) initActions(id);
+}
+
+// --- Run: reward and eval series from the same records (the rule of jobs/summary.py: is_reward_key, is_eval_key)
+const EVAL_TIMING = ["eval_runtime", "eval_samples_per_second", "eval_steps_per_second"];
+function addSeries(groups, d) {
+  for (const [k, v] of Object.entries(d)) {
+    if (typeof v !== "number") continue;
+    const group = (k === "reward" || (k.startsWith("rewards/") && !k.endsWith("/std"))) ? groups.rewards :
+      (k.startsWith("eval_") && !EVAL_TIMING.includes(k)) ? groups.evals : null;
+    if (group) (group[k] = group[k] || []).push([d.step, v]);
+  }
+}
+function drawSeries(groups) {
+  for (const [box, canvas, series] of [["#reward-box", "#rewards", groups.rewards], ["#eval-box", "#evals", groups.evals]]) {
+    const named = Object.entries(series).map(([label, points]) => ({label, points}));
+    if (!named.length) continue;
+    $(box).hidden = false; $(box).dataset.keys = Object.keys(series).join(" "); drawChart($(canvas), named);
+  }
+}
+// a run that ended while watched: the server renders its record; add that part of the page
+async function showRecord(id) {
+  if ($("#record")) return;
+  const r = await fetch(`/jobs/${id}`);
+  if (!r.ok) return;
+  const fresh = new DOMParser().parseFromString(await r.text(), "text/html").querySelector("#record");
+  if (fresh && !$("#record")) $("#run").after(fresh);
 }
 
 // --- Run: actions of a finished run (eval before/after, export, deploy), each a linked job ---------------------
