@@ -127,6 +127,11 @@ def _launch_and_watch(d, home, tiny_model, shots) -> None:
     d.find_element(By.ID, "dryrun").click()
     wait(lambda: d.find_element(By.ID, "plan-panel").get_attribute("data-fits") == "true", 120, "plan: fits")
     assert text(d, "#command").startswith(f"swift sft --model {tiny_model}")
+    # the planner's defaults fill only untouched fields: the typed batch is kept as typed (an answer arriving between
+    # clearing the field and typing once made it "16" + "8"), an untouched planned field gets the planner's value
+    assert d.find_element(By.NAME, "per_device_train_batch_size").get_attribute("value") == "8"
+    assert "--per_device_train_batch_size 8 " in text(d, "#command") + " "
+    wait(lambda: d.find_element(By.NAME, "lora_rank").get_attribute("value") != "", 60, "a planner default")
     d.save_screenshot(str(shots / "new-en.png"))
     t0 = time.monotonic()
     d.find_element(By.ID, "launch").click()

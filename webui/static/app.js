@@ -77,14 +77,19 @@ async function fillDefaults() {
   $("#model-fit").textContent = d.fit_text || ""; $("#model-fit").dataset.fit = d.fit || "";
   for (const [name, value] of Object.entries(d.defaults || {})) {
     const el = document.getElementById(`f-${name}`);
-    if (el && (el.value === "" || el.dataset.auto)) { el.value = String(value); el.dataset.auto = "1"; }
+    // never a field the user is in or has touched: an answer that arrives between clearing a field and typing
+    // into it must not be typed in front of the user's value
+    if (!el || el.dataset.touched || el === document.activeElement) continue;
+    if (el.value === "" || el.dataset.auto) { el.value = String(value); el.dataset.auto = "1"; }
   }
   refreshPlan();
 }
 function initNew() {
   let defaultsTimer = null;
+  // a field the user changed (typed into, cleared) is theirs from now on: the planner's defaults leave it
+  $("#run-form").addEventListener("change", (ev) => { delete ev.target.dataset.auto; ev.target.dataset.touched = "1"; });
   $("#run-form").addEventListener("input", (ev) => {
-    delete ev.target.dataset.auto;  // the user's own value from now on
+    delete ev.target.dataset.auto; ev.target.dataset.touched = "1";
     if (["model", "train_type", "task"].includes(ev.target.name)) {
       clearTimeout(defaultsTimer); defaultsTimer = setTimeout(fillDefaults, 400);
     }
