@@ -32,8 +32,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MEM = re.compile(r"memory: measured ([\d.]+) GiB \((.*)\)")
-PRED = re.compile(r", predicted ([\d.]+) GiB \(([-+\d.]+)% off")
+# `memory: measured X GiB (WHAT)` then `, predicted Y GiB (E% off the estimate)` or `, no prediction`; WHAT may
+# hold its own parentheses ("allocator peak (max_memory_allocated)")
+MEM = re.compile(r"memory: measured ([\d.]+) GiB \((.+?)\)(?:, predicted ([\d.]+) GiB \(([-+\d.]+)% off|, no prediction)")
 
 
 class Steps:
@@ -56,11 +57,9 @@ class Steps:
         rec = {"step": name, "rc": rc, "wall_s": wall}
         m = MEM.search(text)
         if m:
-            what = m.group(2).partition("), predicted")[0]
-            rec.update(measured_gib=float(m.group(1)), measured_what=what + ")" * (what.count("(") - what.count(")")))
-            p = PRED.search(m.group(0))
-            if p:
-                rec.update(predicted_gib=float(p.group(1)), error_pct=float(p.group(2)))
+            rec.update(measured_gib=float(m.group(1)), measured_what=m.group(2))
+            if m.group(3):
+                rec.update(predicted_gib=float(m.group(3)), error_pct=float(m.group(4)))
         self.record(rec, " ".join(cmd[3:]), text)
         return proc
 
