@@ -9,6 +9,7 @@ from bot.progress import record_summary
 from jobs.answers import answer, best_checkpoint
 from jobs.artifacts import ADAPTER_FILES, sha256
 from jobs.events import read_events
+from jobs.record import argv_value
 from jobs.meta import read_meta, update_meta
 from jobs.store import JobStore
 from jobs.table import Job
@@ -36,17 +37,13 @@ def upload(store: JobStore, artifacts, job: Job, record: dict, ttl_s: float) -> 
 def samples(store: JobStore, job: Job, prompts: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """(prompt, before, after) for each prompt: the base model's answer and the trained adapter's."""
     ckpt = best_checkpoint(store, job)
-    base = _flag(job.argv, "--model")
+    base = argv_value(job.argv, "model")
     if ckpt is None or base is None:
         return []
     with ThreadPoolExecutor(2) as pool:
         futures = [(p, pool.submit(answer, ["--model", base], p, store.python),
                     pool.submit(answer, ["--adapters", str(ckpt)], p, store.python)) for p in prompts]
         return [(p, b.result(), a.result()) for p, b, a in futures]
-
-
-def _flag(argv: list[str], flag: str) -> str | None:
-    return argv[argv.index(flag) + 1] if flag in argv and argv.index(flag) + 1 < len(argv) else None
 
 
 def samples_message(store: JobStore, job: Job, prompts: tuple[str, ...]) -> str | None:

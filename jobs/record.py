@@ -42,7 +42,7 @@ def record_summary(job: Job, records: list[dict], meta: dict) -> dict:
             "cost_usd": round(cost_so_far(job, meta), 4), "status": job.status}
 
 
-def _flag(argv: list[str], name: str) -> str | None:
+def argv_value(argv: list[str], name: str) -> str | None:
     """The value after `--name` in a job's argv (the renderer's tokens), else None."""
     i = argv.index(f"--{name}") if f"--{name}" in argv else -1
     return argv[i + 1] if 0 <= i < len(argv) - 1 and not argv[i + 1].startswith("--") else None
@@ -57,8 +57,8 @@ def job_record(store, job: Job) -> dict:
     meta = read_meta(job.job_dir) if job.job_dir else {}
     if meta.get("record"):
         return meta["record"]
-    method = _flag(job.argv, "rlhf_type") or ("dpo" if job.command == "dpo" else _flag(job.argv, "train_type"))
-    meta = {"model": _flag(job.argv, "model"), "method": method} | {k: v for k, v in meta.items() if v}
+    method = argv_value(job.argv, "rlhf_type") or ("dpo" if job.command == "dpo" else argv_value(job.argv, "train_type"))
+    meta = {"model": argv_value(job.argv, "model"), "method": method} | {k: v for k, v in meta.items() if v}
     return record_summary(job, [d for _, _, d in read_events(store.run_dirs(job))], meta)
 
 
