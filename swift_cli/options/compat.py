@@ -53,6 +53,11 @@ ACTED_ON = {"base_url": lambda cfg: type(cfg).__name__ == "AppConfig",  # swift 
             # the rerankers' sigmoid in infer / deploy (engine/tasks)
             "reranker_use_activation": lambda cfg: getattr(getattr(cfg, "tasks", None), "task_type", None) in
             ("reranker", "generative_reranker")}
+# `swift rollout` maps these onto trl's vLLM server (engine/serve/rollout.py)
+ROLLOUT_FLAGS = ("host", "port", "max_model_len", "vllm_tensor_parallel_size", "vllm_data_parallel_size",
+                 "vllm_gpu_memory_utilization", "vllm_max_model_len", "vllm_enforce_eager", "vllm_enable_prefix_caching")
+ACTED_ON.update({name: (lambda cfg: type(cfg).__name__ == "RolloutConfig") for name in ROLLOUT_FLAGS})
+VLLM_REFUSALS = ("vllm_", "sleep_level", "offload_optimizer", "offload_model")  # not refused where vLLM is installed
 
 
 def _fields(cls: str, seen: set) -> dict[str, tuple]:
@@ -103,8 +108,15 @@ def compat_group(command: str, *own_groups: type) -> type:
 def refusal(name: str) -> tuple[str, str] | None:
     for key, why, what in REFUSED:
         if name == key or (key.endswith("_") and name.startswith(key)):
-            return why, what
+            return None if key in VLLM_REFUSALS and _has_vllm() else (why, what)
     return None
+
+
+def _has_vllm() -> bool:
+    """vLLM is installed (found, not imported): its flags then reach vLLM, which checks the GPU itself."""
+    import importlib.util
+
+    return importlib.util.find_spec("vllm") is not None
 
 
 def given_compat(cfg) -> dict[str, Any]:
