@@ -109,6 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--work", type=Path, default=Path("/tmp/gpu_vllm"))
+    ap.add_argument("--backends", default="vllm,pt", help="pt: also serve the adapter with the pt backend")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -119,11 +120,11 @@ def main() -> None:
                 "--max_steps", "200", "--save_steps", "200", "--report_to", "none", "--output_dir", out, timeout=300)
     adapter = sorted(out.glob("v*/checkpoint-*"))[-1]
     vllm = served(steps, "vllm", tiny, adapter, 8130, evaluate=True)
-    pt = served(steps, "pt", tiny, adapter, 8131, evaluate=False)
+    pt = served(steps, "pt", tiny, adapter, 8131, evaluate=False) if "pt" in args.backends else {}
     steps.record({"step": "vllm-vs-pt-greedy", "rc": 0, "same": vllm.get("yichui") == pt.get("yichui"),
                   "vllm": vllm.get("yichui"), "pt": pt.get("yichui")})
     task = write_format_task(args.work)
-    steps.swift("grpo-vllm-colocate", "rlhf", "--rlhf_type", "grpo", "--model", tiny, "--adapters", adapter,
+    steps.swift("grpo-vllm-colocate", "rlhf", "--rlhf_type", "grpo", "--model", tiny,
                 "--dataset", task["prompts"], "--reward_funcs", "format", "--use_vllm", "true", "--vllm_mode",
                 "colocate", "--vllm_gpu_memory_utilization", "0.3", "--num_generations", "4",
                 "--per_device_train_batch_size", "8", "--max_completion_length", "32", "--max_steps", "6",

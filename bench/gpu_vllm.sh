@@ -4,6 +4,7 @@
 # in /tmp/vw there; the last call (`bash bench/gpu_vllm.sh run`, carry .whl) installs and runs bench/gpu_vllm.py.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ "${1:-}" == "run" ]] && shift
 if [[ "${1:-}" == "stash" ]]; then mkdir -p /tmp/vw && cp "$2"/* /tmp/vw/ && ls -la /tmp/vw | tail -3 && exit 0; fi
 OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"
 t0=$(date +%s)
@@ -15,5 +16,5 @@ export PYTHONPATH="$PWD:/tmp/site" PATH="/tmp/site/bin:$PATH" PYTHONUNBUFFERED=1
 echo "install: $(( $(date +%s) - t0 )) s"
 python3 -c "import torch, transformers, trl, vllm; print('torch', torch.__version__, '| transformers', transformers.__version__, '| trl', trl.__version__, '| vllm', vllm.__version__)" 2>&1 | tail -3
 python3 -c "from vllm import LLM" 2>&1 | tail -3
-python3 bench/gpu_vllm.py --out "$OUT" 2>&1 | tee "$OUT/stdout.log"
+python3 bench/gpu_vllm.py --out "$OUT" "$@" 2>&1 | tee "$OUT/stdout.log"
 echo "total: $(( $(date +%s) - t0 )) s"

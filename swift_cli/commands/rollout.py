@@ -24,7 +24,7 @@ class RolloutConfig:
 
 
 def main(argv: list[str], prog: str = "swift rollout") -> int:
-    cfg = parse(RolloutConfig, argv, prog, SUMMARY)
+    cfg = parse(RolloutConfig, argv, prog, SUMMARY)[1]
     from swift_cli.engine.serve.vllm import missing_for_vllm
 
     missing = missing_for_vllm()

@@ -217,9 +217,21 @@ def test_vllm_launch_with_a_stand_in_executable(tiny_model, adapter, tmp_path, m
     rc = launch(cfg, check=lambda: None, run=lambda cmd, env: subprocess.run(cmd, env=env).returncode)
     assert rc == 0
     got = json.loads(record.read_text())
-    assert got["argv"][:2] == ["serve", str(tiny_model)]  # base model from the adapter run's args.json
-    assert f"yichui={adapter}" in got["argv"] and "--enable-lora" in got["argv"] and "8123" in got["argv"]
-    assert got["key"] == KEY and KEY not in got["argv"]
+    # the adapter also trains lm_head/embed_tokens (modules_to_save), which vLLM cannot load as an adapter: base
+    # (from the adapter run's args.json) + adapter are merged once into a cached folder, served under its name
+    merged = Path(got["argv"][1])
+    assert got["argv"][0] == "serve" and merged.parent.name == "merged" and (merged / "model.safetensors").is_file()
+    assert "--enable-lora" not in got["argv"] and got["argv"][got["argv"].index("--served-model-name") + 1] == "yichui"
+    assert "8123" in got["argv"] and got["key"] == KEY and KEY not in got["argv"]
+    # the merged weights are base + adapter: lm_head equals the adapter's trained copy, not the base's
+    import torch
+    from safetensors.torch import load_file
+
+    head = load_file(merged / "model.safetensors")["lm_head.weight"]
+    base = load_file(Path(tiny_model) / "model.safetensors")["lm_head.weight"]
+    assert not torch.equal(head, base)
+    rc = launch(cfg, check=lambda: None, run=lambda cmd, env: subprocess.run(cmd, env=env).returncode)
+    assert rc == 0 and json.loads(record.read_text())["argv"][1] == str(merged)  # merged once, then cached
 
 
 def test_vllm_missing_is_one_line_exit_3(tiny_model):

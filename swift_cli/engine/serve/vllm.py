@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from swift_cli.errors import RequirementError
+from swift_cli.errors import RequirementError, UsageError
 
 LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
@@ -67,6 +67,29 @@ def vllm_env(api_key: str | None, base: dict | None = None) -> dict:
     return env
 
 
+def _full_modules(path: Path) -> list[str]:
+    return json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8")).get("modules_to_save") or []
+
+
+def _merge_full_module_adapters(model_dir, adapters: dict, served: str | None):
+    """vLLM loads LoRA adapters without modules_to_save only: one such adapter is merged into the base once (cached)
+    and served under its name; several are refused in one line."""
+    full = {name: _full_modules(path) for name, path in adapters.items()}
+    full = {name: mods for name, mods in full.items() if mods}
+    if not full:
+        return model_dir, adapters, served
+    if len(adapters) > 1:
+        name, mods = next(iter(full.items()))
+        raise UsageError(f"--adapters {name}: it also trains {', '.join(mods)} in full, which vLLM cannot load as an "
+                         "adapter; serve it alone (it is merged once) or with --infer_backend pt")
+    from swift_cli.engine.serve.merged_cache import merged_for
+
+    (name, path), = adapters.items()
+    print(f"note: adapter {name} also trains {', '.join(full[name])} in full, which vLLM cannot load as an adapter: "
+          "serving base + adapter merged", file=sys.stderr, flush=True)
+    return merged_for(model_dir, path), {}, served or name
+
+
 def launch(cfg, check: Callable[[], str | None] = missing_for_vllm,
            run: Callable[[list[str], dict], int] | None = None) -> int:
     """Replace this process with vLLM's server (or hand the command to `run`, for tests)."""
@@ -80,15 +103,10 @@ def launch(cfg, check: Callable[[], str | None] = missing_for_vllm,
     model_dir = models.resolve_model_dir(model, use_hf=cfg.model.use_hf, revision=cfg.model.revision,
                                          token=cfg.model.hub_token)
     adapters = models.parse_adapters(cfg.model.adapters)
-    for name, path in adapters.items():
-        saved = json.loads((path / "adapter_config.json").read_text(encoding="utf-8")).get("modules_to_save")
-        if saved:
-            print(f"warning: adapter {name} also trains {', '.join(saved)} in full; vLLM may refuse such "
-                  f"adapters (merge it with swift export --merge_lora true, or serve with --infer_backend pt)",
-                  file=sys.stderr)
+    model_dir, adapters, served = _merge_full_module_adapters(model_dir, adapters, cfg.serve.served_model_name)
     if system:
         print("warning: vLLM's server does not add --system; clients send it as a system message", file=sys.stderr)
-    served = cfg.serve.served_model_name or Path(str(model).rstrip("/")).name
+    served = served or Path(str(model).rstrip("/")).name
     cmd = vllm_command(str(model_dir), cfg.serve, served_name=served,
                        adapters={k: str(v) for k, v in adapters.items()},
                        lora_rank=max(map(adapter_rank, adapters.values()), default=None), dtype=dtype,
