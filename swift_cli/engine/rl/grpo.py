@@ -1,6 +1,7 @@
 """GRPO through trl's GRPOTrainer: rewards by name (built-ins, plugins, a reward model), sampling as ms-swift
-names it, vLLM on CUDA when asked. The only addition to trl's trainer is a timer around generation, so the logs and
-the live monitor can show generation against training time."""
+names it, vLLM on CUDA when asked. Two additions to trl's trainer: a timer around generation, so the logs and the
+live monitor can show generation against training time, and, without vLLM, rollouts through fast_rollout (one
+prefill per prompt shared by its generations, batched decoding) instead of transformers' generate."""
 from __future__ import annotations
 
 import sys
@@ -14,6 +15,13 @@ from swift_cli.options.rl import beta_for
 def _timed(trainer_cls):
     class TimedGRPOTrainer(trainer_cls):
         """trl's GRPOTrainer, with each rollout's wall time logged as time/generation_s (step_time is trl's)."""
+
+        def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, **kw):
+            from swift_cli.engine.rl import fast_rollout
+
+            if not multimodal_fields and not any(images or []) and fast_rollout.supported(self):
+                return fast_rollout.generate(self, prompt_ids), None
+            return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations, **kw)
 
         def _generate(self, prompts):
             start = time.perf_counter()
