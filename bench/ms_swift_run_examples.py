@@ -4,6 +4,7 @@ kind the line trains on, and `--max_steps 2`; print how many ran to the end, how
 line (and why), and how many failed otherwise.
 
     python bench/ms_swift_run_examples.py EXAMPLES_DIR [--commands sft,rlhf] [--limit N] [--timeout 600]
+        [--jsonl FILE [--resume]]     # --resume: count the lines FILE records, run the rest
 
 Everything else on the line is kept as ms-swift's user typed it. Paths the line names that only an earlier run
 would have made (`output/vx-xxx/checkpoint-xxx` as --adapters / --ckpt_dir / --resume_from_checkpoint) point at a
@@ -144,6 +145,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ms_swift_run_examples")
     ap.add_argument("--jsonl", type=Path, help="one record per line run (command, script, argv, outcome, why)")
+    ap.add_argument("--resume", action="store_true", help="count the lines --jsonl already records, run the rest")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(args.work / "runs", ignore_errors=True)  # each line's output folder starts empty (models are kept)
@@ -158,8 +160,15 @@ def main() -> int:
     wanted = args.commands.split(",")
     counts = collections.defaultdict(collections.Counter)
     reasons, failures = collections.Counter(), collections.Counter()
-    log = args.jsonl.open("w") if args.jsonl else None
+    done = [json.loads(x) for x in args.jsonl.read_text().splitlines()] if args.resume and args.jsonl and \
+        args.jsonl.is_file() else []
+    log = args.jsonl.open("a" if done else "w") if args.jsonl else None
     for n, (script, command, argv) in enumerate(lines(args.examples, wanted, args.limit)):
+        if n < len(done) and done[n]["script"] == script and done[n]["argv"] == argv:
+            kind, why = done[n]["outcome"], done[n]["why"]
+            counts[command][kind] += 1
+            (reasons if kind == "refused" else failures)[why] += kind != "ran"
+            continue
         out = args.work / "runs" / f"{n:04d}"
         start = time.time()
         try:
