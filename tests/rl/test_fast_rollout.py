@@ -43,3 +43,19 @@ def test_sampling_follows_the_tempered_distribution(tiny_model):
         p_top = float(torch.softmax(logits / temperature, -1).max())
         share = sum(a[0] == int(logits.argmax()) for a in answers) / len(answers)
         assert abs(share - p_top) < 0.1, (temperature, share, p_top)  # 200 draws: sd <= 0.035
+
+
+def test_vllm_rollouts_refuse_a_policy_with_full_modules(tiny_model):
+    """Checked before vLLM starts (so it runs here, without a GPU); on an H200 trl failed at the first weight sync."""
+    import pytest
+    from peft import LoraConfig, get_peft_model
+
+    from swift_cli.engine.rl.grpo import refuse_full_modules_for_vllm
+    from swift_cli.errors import UsageError
+
+    config = LoraConfig(r=4, target_modules="all-linear", modules_to_save=["lm_head"])
+    with pytest.raises(UsageError, match="also trains lm_head in full"):
+        refuse_full_modules_for_vllm(AutoModelForCausalLM.from_pretrained(tiny_model), config)
+    with pytest.raises(UsageError, match="also trains lm_head in full"):
+        refuse_full_modules_for_vllm(get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model), config))
+    refuse_full_modules_for_vllm(AutoModelForCausalLM.from_pretrained(tiny_model), LoraConfig(r=4))

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from swift_cli.engine import train
+from swift_cli.errors import UsageError
 from swift_cli.options.rl import beta_for
 
 
@@ -50,6 +51,17 @@ def vllm_usable(rl, device: str) -> bool:
     return True
 
 
+def refuse_full_modules_for_vllm(model, peft_config=None) -> None:
+    """trl pushes the merged policy into vLLM by parameter name; modules a LoRA trains in full (modules_to_save)
+    keep names vLLM's model does not have (found on an H200: `lm_head.modules_to_save` in Qwen2ForCausalLM)."""
+    saved = sorted({name.split(".modules_to_save")[0].rsplit(".", 1)[-1] for name, _ in model.named_parameters()
+                    if ".modules_to_save." in name} | set(getattr(peft_config, "modules_to_save", None) or []))
+    if saved:
+        raise UsageError(f"--use_vllm true: the policy also trains {', '.join(saved)} in full (modules_to_save), "
+                         "which trl cannot sync into vLLM; continue from an adapter without them, or generate with "
+                         "--use_vllm false")
+
+
 def config_kwargs(cfg, use_vllm: bool) -> dict:
     """GRPOConfig arguments from the RL options (ms-swift names -> trl names)."""
     rl = cfg.rl
@@ -82,6 +94,8 @@ def build_trainer(cfg, loaded: train.Loaded, rows, val_rows, run_dir: Path, rewa
         funcs.append(rm)
         processing.append(rm_tokenizer)
     use_vllm = vllm_usable(cfg.rl, loaded.device)
+    if use_vllm:
+        refuse_full_modules_for_vllm(model, peft_config)
     args = GRPOConfig(**train.trainer_kwargs(cfg, run_dir, loaded.dtype, loaded.device, bool(val_rows)),
                       **config_kwargs(cfg, use_vllm))
     trainer_cls = _timed(GRPOTrainer)
