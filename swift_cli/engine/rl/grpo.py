@@ -17,6 +17,17 @@ def _timed(trainer_cls):
     class TimedGRPOTrainer(trainer_cls):
         """trl's GRPOTrainer, with each rollout's wall time logged as time/generation_s (step_time is trl's)."""
 
+        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
+                                               batch_size=None, compute_entropy=False, compute_aux_loss=False, **mm):
+            from swift_cli.engine.rl import shared_prefix
+
+            if compute_aux_loss or any(v is not None for v in mm.values()) or not shared_prefix.supported(self):
+                return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep,
+                                                                  batch_size, compute_entropy, compute_aux_loss, **mm)
+            logps, entropies = shared_prefix.logps_and_entropies(self, model, input_ids, attention_mask,
+                                                                 logits_to_keep, compute_entropy)
+            return logps, entropies, None
+
         def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, **kw):
             from swift_cli.engine.rl import fast_rollout
 
