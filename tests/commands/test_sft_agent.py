@@ -3,6 +3,7 @@ column, tool_call / tool_response turns): the tiny model learns to emit the call
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,14 @@ def test_tiny_model_learns_the_call_format(tiny_model, agent_data, tmp_path, tem
     print(f"{template}: {text!r} / {other!r}")
     assert call in text
     assert call.replace("get_time", "get_weather").replace("Rome", "Paris") in other
+
+
+def test_tool_rows_without_a_format_and_unknown_templates_are_one_line_errors(tiny_model, agent_data, tmp_path):
+    base = ["sft", "--model", tiny_model, "--dataset", agent_data, "--max_steps", "1", "--output_dir", tmp_path]
+    proc = swift(*base)  # the tiny model's chat template does not read `tools`
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert re.fullmatch(rf"error: {re.escape(str(agent_data))}:[12]: has tools / tool calls, but the model's chat "
+                        r"template does not read `tools`; pass --agent_template \(hermes or react_en\) to format them\n",
+                        proc.stderr), proc.stderr
+    proc = swift(*base, "--agent_template", "qwen_en")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--agent_template" in proc.stderr
