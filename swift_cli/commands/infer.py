@@ -78,7 +78,7 @@ def _llamacpp(cfg) -> int:
     from swift_cli.engine.serve.gguf_cache import gguf_for
     from swift_cli.engine.serve.llamacpp import GgufChat
 
-    chat = GgufChat(gguf_for(cfg.model), cfg.infer.max_length, cfg.model.system)
+    chat = GgufChat(gguf_for(cfg.model), cfg.infer.max_length, cfg.model.system).think(cfg.model.enable_thinking)
     params = GenParams.from_args(cfg.generation, cfg.infer.seed)
     if cfg.infer.query is not None:
         print(chat.generate([{"role": "user", "content": cfg.infer.query}], params)[0])

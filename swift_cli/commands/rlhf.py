@@ -40,6 +40,11 @@ def validate(cfg) -> list[str]:
 
         print(f"note: --loss_scale {cfg.data.loss_scale}: no effect on rlhf (trl weighs its own losses)",
               file=sys.stderr)
+    if cfg.data.agent_template:
+        import sys
+
+        print(f"note: --agent_template {cfg.data.agent_template}: no effect on rlhf (preference rows are rendered "
+              "by the chat template; tool-calling rows train with swift sft)", file=sys.stderr)
     if cfg.rlhf.ref_model and cfg.tuner.train_type != "full":
         problems.append("--ref_model is for --train_type full; LoRA uses the base (or the SFT adapter) as reference")
     return problems

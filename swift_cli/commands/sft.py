@@ -43,8 +43,9 @@ def loss_scale_problem(value: str) -> str | None:
     if not unknown:
         return None
     if all(p in AGENT_LOSS_SCALES for p in unknown):
-        return (f"--loss_scale {value}: {', '.join(unknown)} weights tool-call / thinking spans of ms-swift's agent "
-                "templates, which yichui does not build; nearest here: --loss_scale default (or last_round)")
+        return (f"--loss_scale {value}: {', '.join(unknown)} re-weights agent spans (e.g. 2x on tool calls), which "
+                "yichui does not do; --agent_template hermes/react_en labels the calls and answers (weight 1) and "
+                "never the tool responses: use --loss_scale default")
     return f"--loss_scale {value}: unknown part {unknown[0]}; use default, last_round or all, optionally +ignore_empty_think"
 
 

@@ -135,15 +135,14 @@ def rows_too_long_error(cfg, command: str, exc: RowsTooLong) -> RowsTooLong:
 def row_lengths(cfg) -> list[int]:
     """Token count of every training row (only on the error path: reads and tokenizes the data again)."""
     from swift_cli.engine import models
-    from swift_cli.engine.data.build import collect
-    from swift_cli.engine.data.encode import encode_messages
+    from swift_cli.engine.data.build import collect, encode_item
 
     m, d = cfg.model, cfg.data
     tok = models.load_tokenizer(models.resolve_model_dir(m.model, use_hf=m.use_hf, revision=m.revision,
                                                          token=m.hub_token), m.template)
     items, _ = collect(d.dataset, "sft", model_name=d.model_name, model_author=d.model_author, seed=cfg.train.seed,
                        system=m.system, use_hf=m.use_hf)
-    return [len(encode_messages(tok, i.messages).input_ids) for i in items if i.messages]
+    return [len(encode_item(i, tok, agent_template=d.agent_template).input_ids) for i in items if i.messages]
 
 
 def no_template_error(cfg, command: str, exc: NoChatTemplate) -> NoChatTemplate:

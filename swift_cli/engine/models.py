@@ -128,17 +128,24 @@ def load_tokenizer(model_dir: Path, template: str | None = None):
     return tok
 
 
-def set_thinking(tok, enable_thinking: bool | None) -> None:
-    """ms-swift's --enable_thinking: every render of the chat template gets `enable_thinking` (hybrid-thinking
-    templates such as Qwen3's read it: false puts an empty <think></think> after the generation prompt). A template
-    that never reads it gets a note, not silence."""
+def thinking_applies(template: str | None, enable_thinking: bool | None, quiet: bool = False) -> bool:
+    """Whether --enable_thinking has something to pass to this chat template; a template that never reads it gets a
+    note (unless `quiet`: the same template already got one), not silence."""
     if enable_thinking is None:
-        return
-    if "enable_thinking" not in str(tok.chat_template or ""):
-        print(f"note: --enable_thinking {str(enable_thinking).lower()} has no effect: this model's chat template "
-              f"does not read enable_thinking", file=sys.stderr)
-        return
-    tok.apply_chat_template = functools.partial(tok.apply_chat_template, enable_thinking=enable_thinking)
+        return False
+    if "enable_thinking" not in str(template or ""):
+        if not quiet:
+            print(f"note: --enable_thinking {str(enable_thinking).lower()} has no effect: this model's chat template "
+                  f"does not read enable_thinking", file=sys.stderr)
+        return False
+    return True
+
+
+def set_thinking(tok, enable_thinking: bool | None, quiet: bool = False) -> None:
+    """ms-swift's --enable_thinking: every render of the chat template gets `enable_thinking` (hybrid-thinking
+    templates such as Qwen3's read it: false puts an empty <think></think> after the generation prompt)."""
+    if thinking_applies(tok.chat_template, enable_thinking, quiet):
+        tok.apply_chat_template = functools.partial(tok.apply_chat_template, enable_thinking=enable_thinking)
 
 
 def attn_implementation(attn_impl: str | None, device: str) -> str | None:

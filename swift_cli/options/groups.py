@@ -49,6 +49,9 @@ class DataArgs:
     loss_scale: str = opt("default", "Which tokens the loss sees: default (every assistant answer), last_round "
                           "(the last answer), all (every token), ignore_empty_think (default without an empty "
                           "<think></think>; joined with +, as ms-swift: last_round+ignore_empty_think)")
+    agent_template: str | None = opt(None, "Tool-calling rows (a `tools` column, tool_call / tool_response turns): "
+                                     "hermes (<tool_call> JSON) or react_en (Action: / Action Input:); default: "
+                                     "the chat template's own tools support", choices=("hermes", "react_en"))
     packing: bool = opt(False, "Pack rows into max_length sequences (no padding, rows kept apart by position ids)")
     padding_free: bool | None = opt(None, "Lay each batch's rows end to end in one row instead of padding them "
                                     "(default: on when batch x max_length <= 4096, where that row stays short)")

@@ -192,5 +192,6 @@ def test_loss_scale_agent_weightings_are_refused_by_name():
     from swift_cli.commands.sft import loss_scale_problem
 
     assert loss_scale_problem("last_round+ignore_empty_think") is None
-    assert "hermes weights tool-call" in loss_scale_problem("hermes")
+    assert "hermes re-weights agent spans" in loss_scale_problem("hermes")
+    assert "use --loss_scale default" in loss_scale_problem("react")
     assert "unknown part bogus" in loss_scale_problem("default+bogus")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from swift_cli.engine.data import preferences
+from swift_cli.engine.data import agent, preferences
 from swift_cli.engine.data.encode import Encoded, encode_messages, encode_text, split_rows, truncate
 from swift_cli.engine.data.formats import RowError, to_messages, to_text
 from swift_cli.engine.data.readers import Row
@@ -23,6 +23,7 @@ class Item:
     messages: list[dict] | None = None
     text: str | None = None
     pref: dict | None = None  # TRL conversational preference row (dpo/orpo/cpo/simpo/kto)
+    tools: list | None = None  # ms-swift's `tools` column (engine/data/agent.py)
 
 
 @dataclass
@@ -66,7 +67,8 @@ def normalise(rows: list[Row], task: str, system: str | None) -> tuple[list[Item
                 msgs = to_messages(row.data)
                 if system and msgs[0]["role"] != "system":
                     msgs = [{"role": "system", "content": system}] + msgs
-                items.append(Item(row.where, messages=msgs))
+                tools = agent.parse_tools(row.data.get("tools")) if isinstance(row.data, dict) else []
+                items.append(Item(row.where, messages=msgs, tools=tools))
         except RowError as exc:
             problems.append(f"{row.where}: {exc}")
     return items, problems
@@ -98,13 +100,25 @@ def raise_problems(problems: list[str], what: str) -> None:
     raise UsageError(f"{what}: {len(problems)} bad row(s){more}; `swift validate-dataset FILE` lists them all")
 
 
-def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str,
-             loss_scale: str = "default") -> tuple[list[Encoded], int, int]:
+def encode_item(item: Item, tokenizer, loss_scale: str = "default", agent_template: str | None = None) -> Encoded:
+    """One sft/pt row's tokens and labels; tool-calling rows in --agent_template's format (engine/data/agent.py)."""
+    if item.text is not None:
+        return encode_text(tokenizer, item.text)
+    if not agent.is_agent_row(item.messages, item.tools):
+        return encode_messages(tokenizer, item.messages, loss_scale)
+    try:
+        messages, chat_kwargs = agent.prepare_row(tokenizer, item.messages, item.tools or [], agent_template)
+    except RowError as exc:
+        raise UsageError(f"{item.where}: {exc}") from None
+    return encode_messages(tokenizer, messages, loss_scale, chat_kwargs)
+
+
+def tokenize(items: list[Item], tokenizer, max_length: int, strategy: str, loss_scale: str = "default",
+             agent_template: str | None = None) -> tuple[list[Encoded], int, int]:
     """Encode items; returns (kept, dropped count, shortest prompt among dropped rows)."""
     kept, dropped, shortest_dropped = [], 0, 0
     for item in items:
-        enc = encode_text(tokenizer, item.text) if item.text is not None else \
-            encode_messages(tokenizer, item.messages, loss_scale)
+        enc = encode_item(item, tokenizer, loss_scale, agent_template)
         if strategy == "split":
             kept.extend(split_rows(enc, max_length))
             continue
@@ -147,8 +161,9 @@ def prepare(data, tokenizer, *, task: str, seed: int, system: str | None, use_hf
     items, val_items = gather(data, seed, lambda specs: collect(
         specs, task, model_name=data.model_name, model_author=data.model_author, seed=seed, system=system,
         use_hf=use_hf))
-    train, dropped, shortest = tokenize(items, tokenizer, data.max_length, data.truncation_strategy, data.loss_scale)
-    val, _, _ = tokenize(val_items, tokenizer, data.max_length, data.truncation_strategy, data.loss_scale)
+    encode = (data.max_length, data.truncation_strategy, data.loss_scale, data.agent_template)
+    train, dropped, shortest = tokenize(items, tokenizer, *encode)
+    val, _, _ = tokenize(val_items, tokenizer, *encode)
     if not train:
         raise RowsTooLong(f"--max_length {data.max_length}: every row is longer (with truncation_strategy "
                           f"{data.truncation_strategy}); the shortest prompt alone is {shortest} tokens")

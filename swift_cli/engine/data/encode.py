@@ -27,10 +27,11 @@ class Encoded:
     labels: list[int]
 
 
-def _render(tokenizer, messages, generation_prompt: bool) -> str:
+def _render(tokenizer, messages, generation_prompt: bool, chat_kwargs: dict | None = None) -> str:
     if not messages:
         return ""
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation_prompt)
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation_prompt,
+                                         **(chat_kwargs or {}))
 
 
 def _tokens(tokenizer, text: str) -> list[int]:
@@ -41,8 +42,17 @@ LOSS_BASES = ("default", "last_round", "all")  # ms-swift's --loss_scale strateg
 EMPTY_THINK = re.compile(r"^<think>\s*</think>\s*")
 
 
-def _answer_labels(tokenizer, answer_text: str, loss_scale: str) -> tuple[list[int], list[int]]:
-    """(tokens, labels) of one assistant answer; `ignore_empty_think` leaves an empty <think></think> unlabelled."""
+def _answer_labels(tokenizer, answer_text: str, loss_scale: str, pieces=None) -> tuple[list[int], list[int]]:
+    """(tokens, labels) of one assistant answer; `ignore_empty_think` leaves an empty <think></think> unlabelled;
+    `pieces` ((text, labelled) making up the message's content, engine/data/agent.py) unlabel parts of it."""
+    content = "".join(text for text, _ in pieces or ())
+    at = answer_text.find(content) if content else -1
+    if at >= 0:
+        ids, labels = _answer_labels(tokenizer, answer_text[:at], loss_scale)
+        for text, labelled in [*pieces, (answer_text[at + len(content):], True)]:
+            toks = _tokens(tokenizer, text)
+            ids, labels = ids + toks, labels + (toks if labelled else [IGNORE] * len(toks))
+        return ids, labels
     empty = EMPTY_THINK.match(answer_text) if "ignore_empty_think" in loss_scale.split("+") else None
     if not empty:
         answer = _tokens(tokenizer, answer_text)
@@ -51,10 +61,13 @@ def _answer_labels(tokenizer, answer_text: str, loss_scale: str) -> tuple[list[i
     return head + rest, [IGNORE] * len(head) + rest
 
 
-def encode_messages(tokenizer, messages: list[dict], loss_scale: str = "default") -> Encoded:
+def encode_messages(tokenizer, messages: list[dict], loss_scale: str = "default",
+                    chat_kwargs: dict | None = None) -> Encoded:
     """Token ids and labels for one conversation. ms-swift's --loss_scale: `default` labels every assistant answer,
     `last_round` only the last one, `all` every token; `+ignore_empty_think` (or alone) leaves an empty
-    <think></think> block unlabelled."""
+    <think></think> block unlabelled. `chat_kwargs` go to every render (tools=...)."""
+    pieces = [m.get("pieces") for m in messages]
+    messages = [{k: v for k, v in m.items() if k != "pieces"} for m in messages]
     base = loss_scale.split("+")[0] if loss_scale.split("+")[0] in LOSS_BASES else "default"
     ids: list[int] = []
     labels: list[int] = []
@@ -63,13 +76,13 @@ def encode_messages(tokenizer, messages: list[dict], loss_scale: str = "default"
     for k, msg in enumerate(messages):
         if msg["role"] != "assistant":
             continue
-        prompt = _render(tokenizer, messages[:k], True)
-        full = _render(tokenizer, messages[: k + 1], False)
+        prompt = _render(tokenizer, messages[:k], True, chat_kwargs)
+        full = _render(tokenizer, messages[: k + 1], False, chat_kwargs)
         if not (prompt.startswith(done) and full.startswith(prompt)):
             raise UsageError("the chat template re-renders earlier turns differently as the conversation grows, so "
                              "assistant tokens cannot be located; pass --template chatml (or another) to override")
         head = _tokens(tokenizer, prompt[len(done):])
-        answer, answer_labels = _answer_labels(tokenizer, full[len(prompt):], loss_scale)
+        answer, answer_labels = _answer_labels(tokenizer, full[len(prompt):], loss_scale, pieces[k])
         if base == "last_round" and k != last:
             answer_labels = [IGNORE] * len(answer)
         ids += head + answer
@@ -110,6 +123,6 @@ def encode_text(tokenizer, text: str) -> Encoded:
     return Encoded(ids, list(ids))
 
 
-def prompt_ids(tokenizer, messages: list[dict]) -> list[int]:
+def prompt_ids(tokenizer, messages: list[dict], chat_kwargs: dict | None = None) -> list[int]:
     """Tokens of a conversation up to the assistant's turn (for generation)."""
-    return _tokens(tokenizer, _render(tokenizer, messages, True))
+    return _tokens(tokenizer, _render(tokenizer, messages, True, chat_kwargs))

@@ -6,12 +6,17 @@ TRL `prompt`/`completion`. For pt: `text` (or `content`), or any of the above fl
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 Messages = list[dict[str, str]]
 
 ROLE_ALIASES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "bot": "assistant",
-                "model": "assistant", "system": "system", "tool": "tool", "observation": "tool"}
+                "model": "assistant", "system": "system", "tool": "tool", "observation": "tool",
+                # ms-swift's agent rows (engine/data/agent.py): calls and the tools' answers
+                "tool_call": "tool_call", "function_call": "tool_call", "tool_response": "tool",
+                "function_response": "tool", "observations": "tool"}
+AGENT_ROLES = ("tool_call", "tool")
 SFT_FORMATS = "messages | conversations (from/value) | instruction/output | query/response | prompt/completion"
 
 
@@ -25,6 +30,26 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+def _openai_calls(turn: dict, where: str) -> Messages:
+    """An OpenAI assistant turn with `tool_calls`: its text (if any), then one tool_call turn per call."""
+    out = [{"role": "assistant", "content": _text(turn["content"], f"{where}.content")}] if turn.get("content") else []
+    for k, call in enumerate(turn["tool_calls"] if isinstance(turn["tool_calls"], list) else []):
+        fn = call.get("function", call) if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or "name" not in fn:
+            raise RowError(f"{where}.tool_calls[{k}] has no function name")
+        out.append({"role": "tool_call", "content": json.dumps({"name": fn["name"], "arguments": fn.get(
+            "arguments", {})}, ensure_ascii=False)})
+    return out
+
+
+def _content(turn: dict, role: str, key: str, where: str) -> str:
+    """A turn's text; a tool call or tool answer may be given as a JSON object (kept as its JSON text)."""
+    value = turn[key]
+    if role in AGENT_ROLES and isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return _text(value, where)
+
+
 def _turns(items: Any, field: str, role_key: str, content_key: str) -> Messages:
     if not isinstance(items, list) or not items:
         raise RowError(f"'{field}' must be a non-empty list of turns")
@@ -32,13 +57,16 @@ def _turns(items: Any, field: str, role_key: str, content_key: str) -> Messages:
     for i, turn in enumerate(items):
         if not isinstance(turn, dict):
             raise RowError(f"{field}[{i}] must be an object with '{role_key}' and '{content_key}'")
+        if turn.get("tool_calls") and ROLE_ALIASES.get(str(turn.get(role_key, "")).lower()) == "assistant":
+            out += _openai_calls(turn, f"{field}[{i}]")
+            continue
         if content_key not in turn:
             found = ", ".join(repr(k) for k in turn if k != role_key) or "nothing"
             raise RowError(f"{field}[{i}] has no '{content_key}' (found {found})")
         role = ROLE_ALIASES.get(str(turn.get(role_key, "")).lower())
         if role is None:
             raise RowError(f"{field}[{i}] has unknown {role_key} {turn.get(role_key)!r}")
-        out.append({"role": role, "content": _text(turn[content_key], f"{field}[{i}].{content_key}")})
+        out.append({"role": role, "content": _content(turn, role, content_key, f"{field}[{i}].{content_key}")})
     return out
 
 
@@ -99,9 +127,9 @@ def to_messages(row: Any) -> Messages:
 
 
 def _check(msgs: Messages) -> Messages:
-    if not any(m["role"] == "assistant" for m in msgs):
+    if not any(m["role"] in ("assistant", "tool_call") for m in msgs):
         raise RowError("no assistant turn to learn from")
-    if msgs[-1]["role"] != "assistant":
+    if msgs[-1]["role"] not in ("assistant", "tool_call"):
         raise RowError(f"last turn is {msgs[-1]['role']!r}; a training row must end with the assistant's answer")
     for i, m in enumerate(msgs):
         if m["role"] == "assistant" and not m["content"].strip():

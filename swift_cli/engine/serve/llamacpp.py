@@ -51,6 +51,7 @@ class GgufChat:
 
     vl = None
     adapters: dict = {}
+    thinking: bool | None = None  # --enable_thinking, given to the GGUF's template on every render (see think())
 
     def __init__(self, path: Path, n_ctx: int, system: str | None):
         from llama_cpp import Llama
@@ -77,8 +78,15 @@ class GgufChat:
         if not self.template:
             raise bad("messages", "this GGUF carries no chat template (tokenizer.chat_template); use /v1/completions")
         fmt = Jinja2ChatFormatter(self.template, eos_token=self.eos, bos_token=self.bos)
-        return fmt(messages=self.with_system(messages)).prompt
+        extra = {} if self.thinking is None else {"enable_thinking": self.thinking}
+        return fmt(messages=self.with_system(messages), **extra).prompt
 
+    def think(self, enable_thinking: bool | None) -> GgufChat:
+        """ms-swift's --enable_thinking for the GGUF's own template (a note when it does not read it)."""
+        from swift_cli.engine.models import thinking_applies
+
+        self.thinking = enable_thinking if thinking_applies(self.template, enable_thinking) else None
+        return self
 
     def prompt_tokens(self, messages: list[dict]) -> int:
         return len(self.model.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True))
@@ -169,7 +177,7 @@ class LlamaEngine(Engine):
 
         path = gguf_for(cfg.model)
         n_ctx = cfg.serve.max_model_len or 4096
-        self.chat = GgufChat(path, n_ctx, cfg.model.system)
+        self.chat = GgufChat(path, n_ctx, cfg.model.system).think(cfg.model.enable_thinking)
         given = Path(str(cfg.model.model or path)).name
         self.base_name = cfg.serve.served_model_name or (path.stem if given.endswith('.gguf') else given)
         from swift_cli.engine.models import parse_adapters

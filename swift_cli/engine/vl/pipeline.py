@@ -21,6 +21,9 @@ def prepare(cfg, task: str, loaded) -> tuple[object, Callable]:
     from swift_cli.engine.vl.train import trainable_parts
 
     proc = VLProcessor(loaded.model_dir, cfg.model.template, cfg.vision.max_pixels)
+    from swift_cli.engine.models import set_thinking
+
+    set_thinking(proc.tokenizer, cfg.model.enable_thinking, quiet=True)  # its tokenizer renders the rows (load_base noted)
     if not trainable_parts(proc.family, cfg.vision) and not cfg.model.adapters:
         raise UsageError("--freeze_llm, --freeze_vit and --freeze_aligner are all true: nothing left to train")
     loaded.tokenizer = proc.tokenizer
