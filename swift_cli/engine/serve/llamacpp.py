@@ -41,9 +41,40 @@ def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[i
     if cpus is None:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if load is None:
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        load = load_average()
     free = max(1, cpus - int(round(load)))
     return min(max(1, cpus // 2), free), min(cpus, free)
+
+
+def load_average() -> float:
+    """The 1-minute load average (a read of /proc/loadavg: cheap enough to ask before every request)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
+class ThreadTuner:
+    """Asks llama_threads again before each request (the load a server starts under is not the load it answers
+    under) and gives a changed answer to the live llama.cpp context (llama_set_n_threads: no reload)."""
+
+    def __init__(self, llama, load=load_average, cpus: int | None = None):
+        self.llama, self.load, self.cpus = llama, load, cpus
+        self.current = (llama.n_threads, llama.n_threads_batch)
+        self.changes = 0
+
+    def choose(self) -> tuple[int, int]:
+        return llama_threads(self.cpus, self.load())
+
+    def apply(self) -> tuple[int, int]:
+        """The (generation, prompt) threads for the next request, set on the context when they changed."""
+        want = self.choose()
+        if want != self.current:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(self.llama.ctx, *want)
+            self.llama.n_threads, self.llama.n_threads_batch = want
+            self.llama.context_params.n_threads, self.llama.context_params.n_threads_batch = want
+            self.current = want
+            self.changes += 1
+        return want
 
 
 class GgufChat:
@@ -57,6 +88,7 @@ class GgufChat:
 
         threads, batch = llama_threads()
         self.model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=batch, verbose=False)
+        self.threads = ThreadTuner(self.model)
         self.tokenizer = GgufTokenizer(self.model)
         where = f"cpu, llama.cpp, {threads} thread{'s' * (threads > 1)}" + (f" ({batch} for prompts)" if batch != threads else "")
         self.model_dir, self.device, self.system = path, where, system
@@ -96,6 +128,7 @@ class GgufChat:
         from swift_cli.engine.generate import complete_chars
 
         llama, greedy = self.model, params.temperature <= 0
+        self.threads.apply()
         if params.seed is not None:
             llama.set_seed(params.seed)
         ids = llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
@@ -133,6 +166,7 @@ class LlamaBatcher(Batcher):
     def _generate(self, jobs: list[Job]) -> None:
         llama = self.chat.model
         for job in jobs:
+            self.chat.threads.apply()  # per request: the load may have changed since the last one
             s = job.sampling
             for row in job.rows:
                 if job.cancelled:
