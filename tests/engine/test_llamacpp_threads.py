@@ -59,3 +59,26 @@ def test_tuner_asks_per_request_and_sets_the_live_context(shipped_gguf, monkeypa
     monkeypatch.setenv("YICHUI_LLAMACPP_THREADS", "3")  # the override wins whatever the load, per request too
     tuner.load = lambda: 0.0
     assert tuner.apply() == (3, 3) == live() and tuner.changes == 3
+
+
+def test_own_share_follows_the_cpu_this_process_burns_like_the_load_average():
+    """OwnShare (what a server's own generating adds to the 1-minute load, left out of the choice): CPU seconds
+    per second, averaged with the kernel's 1-minute time constant; injected clock and CPU counters."""
+    import math
+
+    from swift_cli.engine.serve.llamacpp import OwnShare
+
+    now = {"t": 100.0, "cpu": 5.0}
+    own = OwnShare(clock=lambda: now["t"], cpu=lambda: now["cpu"])
+    assert own() == 0.0
+    now["t"] += 60
+    now["cpu"] += 120  # two cores busy for a minute: as the load average, 2 * (1 - 1/e)
+    assert math.isclose(own(), 2 * (1 - math.exp(-1)))
+    for _ in range(10):  # ten more busy minutes, asked once a minute: the full two cores
+        now["t"] += 60
+        now["cpu"] += 120
+        busy = own()
+    assert 1.99 < busy <= 2.0
+    assert own() == busy  # asked again at the same instant: unchanged
+    now["t"] += 600  # ten idle minutes
+    assert own() < 0.001

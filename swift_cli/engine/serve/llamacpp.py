@@ -7,7 +7,9 @@ character boundaries (no U+FFFD) behave identically.
 """
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 
 from swift_cli.engine.serve.batcher import Batcher, Job
@@ -51,12 +53,36 @@ def load_average() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
 
 
+class OwnShare:
+    """This process's part of the load average: its CPU seconds per second, averaged as the kernel averages the load
+    (exponentially, 1-minute time constant), so a server's own generating is not read as a busy machine."""
+
+    def __init__(self, clock=time.monotonic, cpu=time.process_time):
+        self.clock, self.cpu = clock, cpu
+        self.t, self.c, self.value = clock(), cpu(), 0.0
+
+    def __call__(self) -> float:
+        t, c = self.clock(), self.cpu()
+        if t > self.t:
+            decay = math.exp(-(t - self.t) / 60)
+            self.value = self.value * decay + (c - self.c) / (t - self.t) * (1 - decay)
+            self.t, self.c = t, c
+        return self.value
+
+
+def others_load(own: OwnShare) -> float:
+    """The 1-minute load average less this process's own share: what the rest of the machine keeps busy."""
+    return max(0.0, load_average() - own())
+
+
 class ThreadTuner:
     """Asks llama_threads again before each request (the load a server starts under is not the load it answers
-    under) and gives a changed answer to the live llama.cpp context (llama_set_n_threads: no reload)."""
+    under; its own generating is left out) and gives a changed answer to the live llama.cpp context
+    (llama_set_n_threads: no reload)."""
 
-    def __init__(self, llama, load=load_average, cpus: int | None = None):
-        self.llama, self.load, self.cpus = llama, load, cpus
+    def __init__(self, llama, load=None, cpus: int | None = None):
+        own = OwnShare()
+        self.llama, self.load, self.cpus = llama, load or (lambda: others_load(own)), cpus
         self.current = (llama.n_threads, llama.n_threads_batch)
         self.changes = 0
 
