@@ -36,7 +36,8 @@ def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[i
     own default for generation (half the logical cores: the physical ones on SMT machines), both capped by the cores
     not already busy (the 1-minute load average): llama.cpp's threads wait for each other at every layer, so one
     thread more than the free cores made a 2-core machine under load 10-20x slower (1.9-4.2 tok/s against 21.8-39.1
-    with one thread, SmolLM2-135M Q4_1, load 6), while on a quiet machine it gains at most the extra core."""
+    with one thread, SmolLM2-135M Q4_1, load 6; bench/llamacpp_threads.py, load 2.8-3.4: 1 thread 42-73 tok/s, 2 threads
+    2-25), while on a quiet machine it gains at most the extra core. Asked again before every request (ThreadTuner)."""
     given = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0") or 0)
     if given > 0:
         return given, given
