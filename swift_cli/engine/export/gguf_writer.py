@@ -62,8 +62,10 @@ def _tokenizer_fields(tokenizer_dir: Path, tokenizer, vocab_size: int) -> dict:
         raise UsageError(f"--to gguf: {tokenizer_dir} has no tokenizer.json (a byte-level BPE tokenizer is needed)")
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("model", {}).get("type") != "BPE" or data["model"].get("byte_fallback"):
-        raise UsageError("--to gguf: only byte-level BPE tokenizers are supported (this one is "
-                         f"{data.get('model', {}).get('type')}); use llama.cpp's converter for SentencePiece models")
+        kind = data.get("model", {}).get("type") or "unknown"
+        kind += " with byte_fallback" if data.get("model", {}).get("byte_fallback") else ""
+        raise UsageError(f"--to gguf: only byte-level BPE tokenizers are supported (this one is {kind}); "
+                         "use llama.cpp's converter for SentencePiece models")
     vocab = tokenizer.get_vocab()
     by_id = {i: t for t, i in vocab.items()}
     added = {t["content"] for t in data.get("added_tokens", []) if t.get("special")}

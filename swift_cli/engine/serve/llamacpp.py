@@ -7,7 +7,9 @@ character boundaries (no U+FFFD) behave identically.
 """
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 
 from swift_cli.engine.serve.batcher import Batcher, Job
@@ -34,16 +36,72 @@ def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[i
     own default for generation (half the logical cores: the physical ones on SMT machines), both capped by the cores
     not already busy (the 1-minute load average): llama.cpp's threads wait for each other at every layer, so one
     thread more than the free cores made a 2-core machine under load 10-20x slower (1.9-4.2 tok/s against 21.8-39.1
-    with one thread, SmolLM2-135M Q4_1, load 6), while on a quiet machine it gains at most the extra core."""
+    with one thread, SmolLM2-135M Q4_1, load 6; bench/llamacpp_threads.py, load 2.8-3.4: 1 thread 42-73 tok/s, 2 threads
+    2-25), while on a quiet machine it gains at most the extra core. Asked again before every request (ThreadTuner)."""
     given = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0") or 0)
     if given > 0:
         return given, given
     if cpus is None:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if load is None:
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        load = load_average()
     free = max(1, cpus - int(round(load)))
     return min(max(1, cpus // 2), free), min(cpus, free)
+
+
+def load_average() -> float:
+    """The 1-minute load average (a read of /proc/loadavg: cheap enough to ask before every request)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
+class OwnShare:
+    """This process's part of the load average: its CPU seconds per second, averaged as the kernel averages the load
+    (exponentially, 1-minute time constant), so a server's own generating is not read as a busy machine."""
+
+    def __init__(self, clock=time.monotonic, cpu=time.process_time):
+        self.clock, self.cpu = clock, cpu
+        self.t, self.c, self.value = clock(), cpu(), 0.0
+
+    def __call__(self) -> float:
+        t, c = self.clock(), self.cpu()
+        if t > self.t:
+            decay = math.exp(-(t - self.t) / 60)
+            self.value = self.value * decay + (c - self.c) / (t - self.t) * (1 - decay)
+            self.t, self.c = t, c
+        return self.value
+
+
+def others_load(own: OwnShare) -> float:
+    """The 1-minute load average less this process's own share: what the rest of the machine keeps busy."""
+    return max(0.0, load_average() - own())
+
+
+class ThreadTuner:
+    """Asks llama_threads again before each request (the load a server starts under is not the load it answers
+    under; its own generating is left out) and gives a changed answer to the live llama.cpp context
+    (llama_set_n_threads: no reload)."""
+
+    def __init__(self, llama, load=None, cpus: int | None = None):
+        own = OwnShare()
+        self.llama, self.load, self.cpus = llama, load or (lambda: others_load(own)), cpus
+        self.current = (llama.n_threads, llama.n_threads_batch)
+        self.changes = 0
+
+    def choose(self) -> tuple[int, int]:
+        return llama_threads(self.cpus, self.load())
+
+    def apply(self) -> tuple[int, int]:
+        """The (generation, prompt) threads for the next request, set on the context when they changed."""
+        want = self.choose()
+        if want != self.current:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(self.llama.ctx, *want)
+            self.llama.n_threads, self.llama.n_threads_batch = want
+            self.llama.context_params.n_threads, self.llama.context_params.n_threads_batch = want
+            self.current = want
+            self.changes += 1
+        return want
 
 
 class GgufChat:
@@ -58,6 +116,7 @@ class GgufChat:
 
         threads, batch = llama_threads()
         self.model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=batch, verbose=False)
+        self.threads = ThreadTuner(self.model)
         self.tokenizer = GgufTokenizer(self.model)
         where = f"cpu, llama.cpp, {threads} thread{'s' * (threads > 1)}" + (f" ({batch} for prompts)" if batch != threads else "")
         self.model_dir, self.device, self.system = path, where, system
@@ -104,6 +163,7 @@ class GgufChat:
         from swift_cli.engine.generate import complete_chars
 
         llama, greedy = self.model, params.temperature <= 0
+        self.threads.apply()
         if params.seed is not None:
             llama.set_seed(params.seed)
         ids = llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
@@ -141,6 +201,7 @@ class LlamaBatcher(Batcher):
     def _generate(self, jobs: list[Job]) -> None:
         llama = self.chat.model
         for job in jobs:
+            self.chat.threads.apply()  # per request: the load may have changed since the last one
             s = job.sampling
             for row in job.rows:
                 if job.cancelled:
