@@ -63,9 +63,32 @@ def keep(s, answers: list[str], rewards: list[float]) -> list[tuple[str, float]]
     return best[:s.n_best_to_keep]
 
 
+def answers_for(chat, messages: list[dict], s, seed: int) -> list[str]:
+    """--num_return_sequences answers to one prompt. Text models: drawn together (one prefill shared by all,
+    batched decoding: engine/rl/fast_rollout.py), with generate's top-k 50 and --top_p; image-text models or
+    greedy: one generate call per answer."""
+    import torch
+
+    from swift_cli.engine.generate import GenParams, complete_chars
+
+    n = s.num_return_sequences
+    if chat.vl or s.temperature <= 0:
+        return [chat.generate(messages, GenParams(max_new_tokens=s.max_new_tokens, temperature=s.temperature,
+                                                  top_p=s.top_p, seed=seed + k))[0] for k in range(n)]
+    from swift_cli.engine.data.encode import prompt_ids
+    from swift_cli.engine.rl.fast_rollout import sample_group
+
+    torch.manual_seed(seed)
+    ids = prompt_ids(chat.tokenizer, chat.with_system(messages))
+    eos = {chat.tokenizer.eos_token_id}  # as ChatModel.generate stops
+    outs = sample_group(chat.model, ids, n, s.max_new_tokens, eos, s.temperature, GenParams.top_k, s.top_p,
+                        chat.device)
+    return [complete_chars(chat.tokenizer.decode(o, skip_special_tokens=True)) for o in outs]
+
+
 def run(cfg, target: Path) -> dict:
     """Sample, score, keep; write `target` (jsonl) and return the counts."""
-    from swift_cli.engine.generate import ChatModel, GenParams
+    from swift_cli.engine.generate import ChatModel
 
     s = cfg.sample
     rows = read_prompts(s, cfg.model)
@@ -75,11 +98,8 @@ def run(cfg, target: Path) -> dict:
     partial = target.with_suffix(".partial")
     kept = sampled = 0
     with partial.open("w", encoding="utf-8") as out:
-        for row in rows:
-            answers = [chat.generate(row["prompt"], GenParams(max_new_tokens=s.max_new_tokens,
-                                                              temperature=s.temperature, top_p=s.top_p,
-                                                              seed=s.seed + k))[0]
-                       for k in range(s.num_return_sequences)]
+        for i, row in enumerate(rows):
+            answers = answers_for(chat, row["prompt"], s, s.seed + i)
             sampled += len(answers)
             rewards = score(fn, row, answers)
             extra = {k: v for k, v in row.items() if k != "prompt"}

@@ -29,4 +29,4 @@ class SampleArgs:
     output_dir: str = opt("sample_output", "Folder for the output file")
     output_file: str | None = opt(None, "File name (.jsonl) in --output_dir; default: a timestamp")
     override_exist_file: bool = opt(False, "Overwrite --output_file when it exists")
-    seed: int = opt(42, "Random seed (answer k of a prompt uses seed + k)")
+    seed: int = opt(42, "Random seed (the answers to prompt i are drawn together from seed + i)")

@@ -19,19 +19,19 @@ def test_sample_keeps_the_best_answers(sft_adapter, tmp_path):
     plugin = tmp_path / "reward.py"
     plugin.write_text(PLUGIN)
     out = tmp_path / "samples"
-    proc = swift("sample", "--adapters", sft_adapter, "--dataset", prompts, "--num_return_sequences", "6",
+    proc = swift("sample", "--adapters", sft_adapter, "--dataset", prompts, "--num_return_sequences", "16",
                  "--n_best_to_keep", "2", "--max_new_tokens", "16", "--temperature", "1.0",
                  "--orm_model", "says_name", "--external_plugins", plugin, "--output_dir", out,
                  "--output_file", "rft.jsonl")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "sampled 12 answers for 2 prompts" in proc.stdout
+    assert "sampled 32 answers for 2 prompts" in proc.stdout
     rows = [json.loads(line) for line in (out / "rft.jsonl").read_text().splitlines()]
     assert 1 <= len(rows) <= 4
     for row in rows:
         assert row["messages"][-1]["role"] == "assistant" and row["messages"][-2]["role"] == "user"
         said = "Yichui" in row["messages"][-1]["content"] or "小锤" in row["messages"][-1]["content"]
         assert row["reward"] == (1.0 if said else 0.0)
-    assert any(r["reward"] == 1.0 for r in rows)  # the trained adapter says its name in some samples
+    assert any(r["reward"] == 1.0 for r in rows)  # the adapter says its name in ~1 sample in 7 (16 per prompt)
     easy = swift("sample", "--adapters", sft_adapter, "--dataset", prompts, "--num_return_sequences", "4",
                  "--max_new_tokens", "16", "--orm_model", "says_name", "--external_plugins", plugin,
                  "--easy_query_threshold", "0.0", "--temperature", "0", "--output_dir", out, "--output_file", "e.jsonl")

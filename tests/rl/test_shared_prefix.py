@@ -56,3 +56,18 @@ def test_shared_prompt_scores_and_gradients_equal_trls(tiny_model, tmp_path, mon
     assert g.keys() == ref_g.keys() and len(g) > 0
     for name in g:
         assert torch.allclose(g[name], ref_g[name], atol=1e-5, rtol=1e-4), name
+
+
+def test_dropout_keeps_trls_own_computation(tiny_model, tmp_path):
+    """With LoRA dropout one shared prompt forward would draw one mask for all of a prompt's rows: trl's path runs."""
+    from swift_cli.engine.rl import shared_prefix
+
+    trainer = _trainer(tiny_model, tmp_path)
+    assert shared_prefix.supported(trainer)
+    for module in trainer.model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.05
+            break
+    else:
+        trainer.model.base_model.model.model.layers[0].self_attn.q_proj.lora_dropout["default"] = torch.nn.Dropout(0.05)
+    assert not shared_prefix.supported(trainer)
