@@ -8,16 +8,28 @@ import pytest
 from swift_cli.engine.serve.llamacpp import llama_threads
 
 
-@pytest.mark.parametrize("cpus, load, expected", [
-    (2, 0.0, (1, 2)),    # quiet 2-core machine: generation as llama-cpp-python, prompts on both cores
-    (2, 6.0, (1, 1)),    # loaded: never more threads than free cores (the 10-20x stall measured here)
-    (16, 0.2, (8, 16)),  # a quiet workstation: half for generation, all for prompts
-    (16, 12.4, (4, 4)),  # 12 cores busy: 4 free
-    (1, 0.0, (1, 1)),
+@pytest.mark.parametrize("cpus, cores, load, expected", [
+    (2, 2, 0.0, (2, 2)),     # quiet 2-core machine without SMT (this one): both cores generate (QUIET_FIGURES)
+    (2, 2, 0.4, (2, 2)),     # under 0.5 counts as quiet
+    (2, 2, 0.6, (1, 1)),     # one core busy elsewhere: one thread
+    (2, 2, 6.0, (1, 1)),     # loaded: never more threads than free cores (the 10-20x stall measured here)
+    (16, 8, 0.2, (8, 16)),   # a quiet SMT workstation: the physical cores generate, every core reads prompts
+    (16, 8, 12.4, (4, 4)),   # 12 cores busy: 4 free
+    (1, 1, 0.0, (1, 1)),
 ])
-def test_threads_follow_free_cores(monkeypatch, cpus, load, expected):
+def test_threads_follow_physical_and_free_cores(monkeypatch, cpus, cores, load, expected):
     monkeypatch.delenv("YICHUI_LLAMACPP_THREADS", raising=False)
-    assert llama_threads(cpus, load) == expected
+    assert llama_threads(cpus, load, cores) == expected
+
+
+def test_physical_cores_counts_this_machine(monkeypatch):
+    """Read from sysfs: no more than the CPUs this process may use, at least half of them (SMT pairs at most)."""
+    import os
+
+    from swift_cli.engine.serve.llamacpp import physical_cores
+
+    usable = len(os.sched_getaffinity(0))
+    assert usable / 2 <= physical_cores() <= usable
 
 
 def test_environment_sets_both(monkeypatch):
@@ -49,7 +61,7 @@ def test_tuner_asks_per_request_and_sets_the_live_context(shipped_gguf, monkeypa
         return llama_cpp.llama_n_threads(llama.ctx), llama_cpp.llama_n_threads_batch(llama.ctx)
 
     tuner = ThreadTuner(llama, load=lambda: next(loads), cpus=2)
-    quiet = llama_threads(2, 0.1)
+    quiet = llama_threads(2, 0.1)  # the cores this machine has
     assert quiet != (1, 1)
     assert tuner.apply() == (1, 1) == live() and tuner.changes == 0
     assert tuner.apply() == (1, 1) and tuner.changes == 0

@@ -31,13 +31,14 @@ class GgufTokenizer:
         return self.llama.n_vocab()
 
 
-def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[int, int]:
-    """(threads for generation, threads for prompts). YICHUI_LLAMACPP_THREADS sets both. Otherwise llama-cpp-python's
-    own default for generation (half the logical cores: the physical ones on SMT machines), both capped by the cores
-    not already busy (the 1-minute load average): llama.cpp's threads wait for each other at every layer, so one
-    thread more than the free cores made a 2-core machine under load 10-20x slower (1.9-4.2 tok/s against 21.8-39.1
-    with one thread, SmolLM2-135M Q4_1, load 6; bench/llamacpp_threads.py, load 2.8-3.4: 1 thread 42-73 tok/s, 2 threads
-    2-25), while on a quiet machine it gains at most the extra core. Asked again before every request (ThreadTuner)."""
+def llama_threads(cpus: int | None = None, load: float | None = None, cores: int | None = None) -> tuple[int, int]:
+    """(threads for generation, threads for prompts). YICHUI_LLAMACPP_THREADS sets both. Otherwise generation gets the
+    physical cores (`cores`; llama.cpp's own choice; llama-cpp-python's half the logical cores where unknown) and
+    prompts every core, both capped by the cores not already busy (the 1-minute load average, rounded, so a machine
+    under 0.5 is quiet and uses all its cores): llama.cpp's threads wait for each other at every layer, so one thread
+    more than the free cores made a 2-core machine under load 10-20x slower (1.9-4.2 tok/s against 21.8-39.1 with
+    one thread, SmolLM2-135M Q4_1, load 6; bench/llamacpp_threads.py, load 2.8-3.4: 1 thread 42-73 tok/s, 2 threads
+    2-25); quiet (load 0.2-0.5, same bench) 2 threads 95.6 tok/s median against 69.3 for 1. Asked again before every request (ThreadTuner)."""
     given = int(os.environ.get("YICHUI_LLAMACPP_THREADS", "0") or 0)
     if given > 0:
         return given, given
@@ -45,8 +46,25 @@ def llama_threads(cpus: int | None = None, load: float | None = None) -> tuple[i
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if load is None:
         load = load_average()
+    if cores is None:
+        cores = physical_cores() or cpus // 2
     free = max(1, cpus - int(round(load)))
-    return min(max(1, cpus // 2), free), min(cpus, free)
+    return max(1, min(cores, cpus, free)), min(cpus, free)
+
+
+def physical_cores() -> int | None:
+    """Distinct physical cores among the CPUs this process may run on (SMT siblings counted once), from sysfs;
+    None where that is not readable."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    seen = set()
+    for cpu in os.sched_getaffinity(0):
+        topo = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            seen.add((topo / "physical_package_id").read_text().strip() + ":" + (topo / "core_id").read_text().strip())
+        except OSError:
+            return None
+    return len(seen) or None
 
 
 def load_average() -> float:
